@@ -1,0 +1,18 @@
+"""Command handlers, one module per area; ``COMMANDS`` maps a command to its handler."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.server.commands import channels, messaging, modes, queries, registration
+
+if TYPE_CHECKING:
+    from app.server.core import Handler
+
+COMMANDS: dict[str, Handler] = {
+    **registration.COMMANDS,
+    **channels.COMMANDS,
+    **modes.COMMANDS,
+    **messaging.COMMANDS,
+    **queries.COMMANDS,
+}

@@ -1,0 +1,35 @@
+"""HELP texts: the first line is the subject's summary (704), the rest follow as 705."""
+
+from __future__ import annotations
+
+HELP_TOPICS: dict[str, tuple[str, ...]] = {
+    "*": (
+        "Chatbox IRC server help.",
+        "Commands: ADMIN AWAY CAP HELP INFO INVITE ISON JOIN KICK KILL LINKS LIST LUSERS",
+        "MODE MOTD NAMES NICK NOTICE OPER PART PASS PING PRIVMSG QUIT SETNAME TAGMSG",
+        "TIME TOPIC USER USERHOST VERSION WHO WHOIS WHOWAS.",
+        "Type HELP <command> for more about one command.",
+    ),
+    "JOIN": ("JOIN <#channel>[,<#channel>] [<key>[,<key>]]", "Joins channels; JOIN 0 leaves all."),
+    "PART": ("PART <#channel>[,<#channel>] [:<reason>]", "Leaves channels."),
+    "PRIVMSG": ("PRIVMSG <target>[,<target>] :<text>", "Sends text to a channel or a nick."),
+    "NOTICE": ("NOTICE <target> :<text>", "Like PRIVMSG, but never answered automatically."),
+    "NICK": ("NICK <nickname>", "Changes your nickname."),
+    "TOPIC": ("TOPIC <#channel> [:<topic>]", "Shows or sets a channel's topic."),
+    "MODE": (
+        "MODE <target> [<modes> [<params>]]",
+        "Channel modes: o v (members), b e I (lists), k l (key, limit), i m n s t.",
+        "User modes: i (invisible), w (wallops), o (operator, through OPER only).",
+    ),
+    "KICK": ("KICK <#channel> <nick>[,<nick>] [:<reason>]", "Removes members (ops only)."),
+    "INVITE": ("INVITE <nick> <#channel>", "Invites a user; lets them past +i and +l."),
+    "AWAY": ("AWAY [:<message>]", "Marks you away; with no message, back."),
+    "WHO": ("WHO <mask> [%<fields>[,<token>]]", "Lists users matching a channel or mask."),
+    "WHOIS": ("WHOIS [<server>] <nick>", "Shows information about a user."),
+    "WHOWAS": ("WHOWAS <nick> [<count>]", "Shows who used a nickname before."),
+    "LIST": ("LIST [<#channel>[,...]] [>n] [<n]", "Lists channels, by size with > and <."),
+    "NAMES": ("NAMES [<#channel>[,...]]", "Lists the members of channels."),
+    "OPER": ("OPER <name> <password>", "Become an IRC operator."),
+    "KILL": ("KILL <nick> :<reason>", "Disconnects a user (operators only)."),
+    "QUIT": ("QUIT [:<reason>]", "Leaves the server."),
+}

@@ -1,0 +1,143 @@
+"""Talking: PRIVMSG, NOTICE and TAGMSG to channels and nicks (the hot path), and AWAY."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.protocol import numerics as rpl
+from app.protocol.message import Message, serialize_tags
+from app.server.commands.channels import is_banned
+from app.server.commands.registration import AWAYLEN
+from app.server.core import format_line
+
+if TYPE_CHECKING:
+    from app.server.core import Handler, ServerCore
+    from app.server.state import Channel, Client
+
+STATUS_PREFIXES = {"@": "o", "+": "v"}
+
+
+def handle_privmsg(core: ServerCore, client: Client, msg: Message) -> None:
+    _deliver(core, client, msg, "PRIVMSG")
+
+
+def handle_notice(core: ServerCore, client: Client, msg: Message) -> None:
+    _deliver(core, client, msg, "NOTICE")
+
+
+def handle_tagmsg(core: ServerCore, client: Client, msg: Message) -> None:
+    _deliver(core, client, msg, "TAGMSG")
+
+
+def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> None:
+    loud = command == "PRIVMSG"  # NOTICE never triggers error replies (except 411/412)
+    params = msg.params
+    if not params or not params[0]:
+        if command != "NOTICE":
+            core.reply(client, rpl.ERR_NORECIPIENT, f"No recipient given ({command})")
+        return
+    tagmsg = command == "TAGMSG"
+    if not tagmsg and (len(params) < 2 or not params[1]):
+        if command != "NOTICE":
+            core.reply(client, rpl.ERR_NOTEXTTOSEND, "No text to send")
+        return
+    text = "" if tagmsg else params[1]
+    client_tags = ""
+    if msg.tags:
+        only_client = {k: v for k, v in msg.tags.items() if k[:1] == "+"}
+        if only_client:
+            client_tags = serialize_tags(only_client)
+    client.last_message = core.clock()
+    echo = "echo-message" in client.caps
+    for target in params[0].split(",")[:4]:
+        status = ""
+        name = target
+        while name[:1] in STATUS_PREFIXES:
+            status = status or STATUS_PREFIXES[name[0]]
+            name = name[1:]
+        msgid = core.new_msgid()
+        if name[:1] == "#":
+            channel = core.find_channel(name)
+            if channel is None:
+                if loud:
+                    core.reply(client, rpl.ERR_NOSUCHCHANNEL, name, "No such channel")
+                continue
+            if not _may_speak(channel, client):
+                if command != "NOTICE":
+                    core.reply(
+                        client, rpl.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel"
+                    )
+                continue
+            line = format_line(
+                client.prefix,
+                command,
+                (target, text) if not tagmsg else (target,),
+                trailing=not tagmsg,
+            )
+            members = channel.members
+            if status:
+                ranks = "o" if status == "o" else "ov"
+                recipients: list[Client] | dict[Client, str] = [
+                    m for m, modes in members.items() if modes and modes[0] in ranks
+                ]
+            else:
+                recipients = members
+            core.fanout(
+                recipients,
+                line,
+                msgid=msgid,
+                client_tags=client_tags,
+                only_tagged=tagmsg,
+                skip=None if echo else client,
+            )
+            if echo and client not in recipients:
+                core.fanout(
+                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg
+                )
+            continue
+        user = core.find_nick(name)
+        if user is None:
+            if command != "NOTICE":
+                core.reply(client, rpl.ERR_NOSUCHNICK, name, "No such nick/channel")
+            continue
+        line = format_line(
+            client.prefix,
+            command,
+            (user.nick, text) if not tagmsg else (user.nick,),
+            trailing=not tagmsg,
+        )
+        pair = [user, client] if echo and user is not client else [user]
+        core.fanout(pair, line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg)
+        if loud and user.away is not None:
+            core.reply(client, rpl.RPL_AWAY, user.nick, user.away)
+
+
+def _may_speak(channel: Channel, client: Client) -> bool:
+    modes = channel.members.get(client)
+    if modes is None:
+        return "n" not in channel.modes and not ("m" in channel.modes or is_banned(channel, client))
+    if modes:
+        return True
+    return "m" not in channel.modes and not is_banned(channel, client)
+
+
+def handle_away(core: ServerCore, client: Client, msg: Message) -> None:
+    text = msg.param(0)[:AWAYLEN]
+    if text:
+        client.away = text
+        core.reply(client, rpl.RPL_NOWAWAY, "You have been marked as being away")
+        line = format_line(client.prefix, "AWAY", (text,), trailing=True)
+    else:
+        client.away = None
+        core.reply(client, rpl.RPL_UNAWAY, "You are no longer marked as being away")
+        line = format_line(client.prefix, "AWAY", ())
+    peers = [c for c in core.common_peers(client, include_self=False) if "away-notify" in c.caps]
+    core.fanout(peers, line)
+
+
+COMMANDS: dict[str, Handler] = {
+    "PRIVMSG": handle_privmsg,
+    "NOTICE": handle_notice,
+    "TAGMSG": handle_tagmsg,
+    "AWAY": handle_away,
+}

@@ -1,0 +1,295 @@
+"""Connection registration: CAP, PASS, NICK, USER, the welcome burst; PING, PONG, QUIT."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from app.protocol import numerics as rpl
+from app.protocol.casemap import irc_lower
+from app.protocol.isupport import ISUPPORT_TRAILER, format_isupport
+from app.protocol.message import Message
+from app.protocol.names import CHANNELLEN, CHANTYPES, NICKLEN, USERLEN, is_valid_nick
+from app.server.core import format_line
+
+if TYPE_CHECKING:
+    from app.server.core import Handler, ServerCore
+    from app.server.state import Client
+
+log = logging.getLogger("chatbox.server")
+
+# The capabilities we offer (CAP LS 302 values would follow "=").
+CAPABILITIES: dict[str, str] = {
+    "away-notify": "",
+    "batch": "",
+    "cap-notify": "",
+    "echo-message": "",
+    "invite-notify": "",
+    "labeled-response": "",
+    "message-tags": "",
+    "multi-prefix": "",
+    "server-time": "",
+    "setname": "",
+    "userhost-in-names": "",
+}
+
+AWAYLEN = 200
+KICKLEN = 255
+TOPICLEN = 390
+REALNAMELEN = 100
+CHANLIMIT = 100
+MAXLIST = 100
+USER_MODES = "iow"
+CHANNEL_MODES = "beIiklmnostv"
+CHANNEL_PARAM_MODES = "beIklov"
+_USERNAME_BAD = re.compile(r"[^A-Za-z0-9._\-]")
+
+
+def isupport_tokens(core: ServerCore) -> dict[str, str | None]:
+    return {
+        "AWAYLEN": str(AWAYLEN),
+        "CASEMAPPING": "rfc1459",
+        "CHANLIMIT": f"{CHANTYPES}:{CHANLIMIT}",
+        "CHANMODES": "beI,k,l,imnst",
+        "CHANNELLEN": str(CHANNELLEN),
+        "CHANTYPES": CHANTYPES,
+        "ELIST": "U",
+        "EXCEPTS": "e",
+        "INVEX": "I",
+        "KICKLEN": str(KICKLEN),
+        "MAXLIST": f"beI:{MAXLIST}",
+        "MODES": "4",
+        "NETWORK": core.config.network,
+        "NICKLEN": str(NICKLEN),
+        "PREFIX": "(ov)@+",
+        "SAFELIST": None,
+        "STATUSMSG": "@+",
+        "TARGMAX": "JOIN:,KICK:4,NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:1",
+        "TOPICLEN": str(TOPICLEN),
+        "USERLEN": str(USERLEN),
+        "UTF8ONLY": None,
+        "WHOX": None,
+    }
+
+
+def send_isupport(core: ServerCore, client: Client) -> None:
+    for tokens in format_isupport(isupport_tokens(core)):
+        core.reply(client, rpl.RPL_ISUPPORT, *tokens, ISUPPORT_TRAILER)
+
+
+# ------------------------------------------------------------------ CAP
+def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
+    if not msg.params:
+        core.reply(client, rpl.ERR_NEEDMOREPARAMS, "CAP", "Not enough parameters")
+        return
+    sub = msg.params[0].upper()
+    target = client.nick
+    if sub == "LS":
+        if not client.registered:
+            client.negotiating = True
+        version = msg.param(1)
+        if version.isdigit() and int(version) >= 302:
+            client.cap_version = max(client.cap_version, int(version))
+            client.caps.add("cap-notify")
+        _send_cap_list(core, client, "LS", _offered(client))
+    elif sub == "LIST":
+        _send_cap_list(core, client, "LIST", sorted(client.caps))
+    elif sub == "REQ":
+        if not client.registered:
+            client.negotiating = True
+        requested = msg.param(1)
+        items = requested.split()
+        ok = bool(items) and all(item.removeprefix("-") in CAPABILITIES for item in items)
+        if not ok:
+            core.send(
+                client, format_line(core.name, "CAP", (target, "NAK", requested), trailing=True)
+            )
+            return
+        for item in items:
+            if item.startswith("-"):
+                client.caps.discard(item[1:])
+            else:
+                client.caps.add(item)
+        client.update_tag_key()
+        core.send(client, format_line(core.name, "CAP", (target, "ACK", requested), trailing=True))
+    elif sub == "END":
+        if not client.registered and client.negotiating:
+            client.negotiating = False
+            try_register(core, client)
+    else:
+        core.reply(client, rpl.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
+
+
+def _offered(client: Client) -> list[str]:
+    if client.cap_version >= 302:
+        return [f"{k}={v}" if v else k for k, v in sorted(CAPABILITIES.items())]
+    return sorted(CAPABILITIES)
+
+
+def _send_cap_list(core: ServerCore, client: Client, sub: str, caps: list[str]) -> None:
+    """One line, or (302) several with ``*`` before the last parameter of all but the last."""
+    lines: list[list[str]] = [[]]
+    for cap in caps:
+        if lines[-1] and len(" ".join([*lines[-1], cap])) > 380:
+            lines.append([])
+        lines[-1].append(cap)
+    if client.cap_version < 302:
+        lines = [[cap for line in lines for cap in line]]
+    for i, line in enumerate(lines):
+        more = ("*",) if i < len(lines) - 1 else ()
+        core.send(
+            client,
+            format_line(core.name, "CAP", (client.nick, sub, *more, " ".join(line)), trailing=True),
+        )
+
+
+# ------------------------------------------------------------------ PASS NICK USER
+def handle_pass(core: ServerCore, client: Client, msg: Message) -> None:
+    if client.registered:
+        core.reply(client, rpl.ERR_ALREADYREGISTERED, "You may not reregister")
+    elif not msg.params:
+        core.reply(client, rpl.ERR_NEEDMOREPARAMS, "PASS", "Not enough parameters")
+    else:
+        client.password = msg.params[0]
+
+
+def handle_nick(core: ServerCore, client: Client, msg: Message) -> None:
+    nick = msg.param(0)
+    if not nick:
+        core.reply(client, rpl.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    if not is_valid_nick(nick):
+        core.reply(client, rpl.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+        return
+    folded = irc_lower(nick)
+    holder = core.nicks.get(folded)
+    if holder is not None and holder is not client:
+        core.reply(client, rpl.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+        return
+    if nick == client.nick:
+        return
+    if not client.registered:
+        if client.folded and core.nicks.get(client.folded) is client:
+            del core.nicks[client.folded]
+        client.set_nick(nick)
+        core.nicks[folded] = client
+        try_register(core, client)
+        return
+    old_prefix = client.prefix
+    core.remember_whowas(client)
+    del core.nicks[client.folded]
+    for channel in client.channels.values():
+        modes = channel.members.pop(client)
+        channel.members[client] = modes
+    client.set_nick(nick)
+    core.nicks[folded] = client
+    core.fanout(
+        core.common_peers(client, include_self=True), format_line(old_prefix, "NICK", (nick,))
+    )
+    log.info("nick #%d %s is now %s", client.id, old_prefix.partition("!")[0], nick)
+
+
+def handle_user(core: ServerCore, client: Client, msg: Message) -> None:
+    if client.registered:
+        core.reply(client, rpl.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    if len(msg.params) < 4 or not msg.params[0] or not msg.params[3]:
+        core.reply(client, rpl.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+        return
+    user = _USERNAME_BAD.sub("_", msg.params[0])[: USERLEN - 1]
+    client.user = "~" + user
+    client.realname = msg.params[3][:REALNAMELEN]
+    try_register(core, client)
+
+
+def try_register(core: ServerCore, client: Client) -> None:
+    """Complete registration once NICK and USER arrived and CAP negotiation ended."""
+    if client.registered or client.negotiating or not client.user or not client.folded:
+        return
+    password = core.config.password
+    if password and not hmac.compare_digest((client.password or "").encode(), password.encode()):
+        core.reply(client, rpl.ERR_PASSWDMISMATCH, "Password incorrect")
+        core.error_and_close(client, "Closing Link: Bad password")
+        log.info("#%d refused: bad password", client.id)
+        return
+    client.registered = True
+    client.last_message = core.clock()
+    core.max_users = max(core.max_users, len(core.nicks))
+    log.info("register #%d as %s", client.id, client.prefix)
+    name, nick = core.name, client.nick
+    created = _format_date(core.created)
+    core.reply(
+        client, rpl.RPL_WELCOME, f"Welcome to the {core.config.network} IRC Network {client.prefix}"
+    )
+    core.reply(
+        client, rpl.RPL_YOURHOST, f"Your host is {name}, running version {core.config.version}"
+    )
+    core.reply(client, rpl.RPL_CREATED, f"This server was created {created}")
+    core.reply(
+        client,
+        rpl.RPL_MYINFO,
+        name,
+        core.config.version,
+        USER_MODES,
+        CHANNEL_MODES,
+        CHANNEL_PARAM_MODES,
+    )
+    send_isupport(core, client)
+    from app.server.commands.queries import send_lusers, send_motd
+
+    send_lusers(core, client)
+    send_motd(core, client)
+    del nick
+
+
+def _format_date(timestamp: int) -> str:
+    import time
+
+    return time.strftime("%a %b %d %Y at %H:%M:%S UTC", time.gmtime(timestamp))
+
+
+# ------------------------------------------------------------------ PING PONG QUIT SETNAME
+def handle_ping(core: ServerCore, client: Client, msg: Message) -> None:
+    if not msg.params:
+        core.reply(client, rpl.ERR_NOORIGIN, "No origin specified")
+        return
+    core.send(client, format_line(core.name, "PONG", (core.name, msg.params[0]), trailing=True))
+
+
+def handle_pong(core: ServerCore, client: Client, msg: Message) -> None:
+    client.ping_sent = None
+
+
+def handle_quit(core: ServerCore, client: Client, msg: Message) -> None:
+    reason = msg.param(0)
+    text = f"Quit: {reason}" if reason else "Client Quit"
+    core.quit(client, text, error=f"Closing Link: {client.host} ({text})")
+
+
+def handle_setname(core: ServerCore, client: Client, msg: Message) -> None:
+    realname = msg.param(0)
+    if not realname or len(realname) > REALNAMELEN:
+        core.send(
+            client,
+            format_line(
+                core.name, "FAIL", ("SETNAME", "INVALID_REALNAME", "Realname is not valid")
+            ),
+        )
+        return
+    client.realname = realname
+    recipients = [c for c in core.common_peers(client, include_self=True) if "setname" in c.caps]
+    core.fanout(recipients, format_line(client.prefix, "SETNAME", (realname,), trailing=True))
+
+
+COMMANDS: dict[str, Handler] = {
+    "CAP": handle_cap,
+    "PASS": handle_pass,
+    "NICK": handle_nick,
+    "USER": handle_user,
+    "PING": handle_ping,
+    "PONG": handle_pong,
+    "QUIT": handle_quit,
+    "SETNAME": handle_setname,
+}

@@ -1,0 +1,43 @@
+"""Everything a server instance is configured with, in one frozen place."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+
+from app import __version__
+
+
+@dataclass(frozen=True)
+class FloodPolicy:
+    """Fakelag, as ngircd and ergo do it: a token bucket per client.
+
+    A client may send ``burst`` commands at once, then ``rate`` per second; commands beyond
+    that wait (they are delayed, not dropped). More than ``max_queued`` waiting lines is a
+    sustained flood and ends the connection with ``ERROR :Excess Flood``.
+    """
+
+    enabled: bool = True
+    burst: float = 10.0
+    rate: float = 4.0
+    max_queued: int = 100
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """A server's settings; the command line fills it, tests build it directly."""
+
+    name: str = field(default_factory=socket.gethostname)
+    network: str = "Chatbox"
+    password: str = ""
+    opers: dict[str, str] = field(default_factory=dict)
+    motd: tuple[str, ...] | None = None
+    description: str = "test server"
+    version: str = f"chatbox-{__version__}"
+    flood: FloodPolicy = field(default_factory=FloodPolicy)
+    ping_interval: float = 120.0
+    ping_timeout: float = 60.0
+    registration_timeout: float = 60.0
+    sendq: int = 1024 * 1024
+    whowas_per_nick: int = 10
+    whowas_nicks: int = 2000

@@ -1,0 +1,354 @@
+"""The server core: connections in, bytes out. No sockets and no Qt.
+
+The Qt shell (``listener``) hands the core each connection's bytes; the core frames and
+parses them, applies flood control, runs the command and writes the answers through each
+client's ``write``. Tests and benchmarks can drive it with plain calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from app.protocol import numerics as rpl
+from app.protocol.casemap import irc_lower
+from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
+from app.protocol.framing import decode_line
+from app.protocol.message import Message, parse, serialize_tags
+from app.server.config import ServerConfig
+from app.server.state import TAG_MESSAGE_TAGS, TAG_TIME, Channel, Client, WhowasEntry
+
+log = logging.getLogger("chatbox.server")
+
+Handler = Callable[["ServerCore", Client, Message], None]
+
+# Commands a client may send before it is registered; anything else gets 451.
+PRE_REGISTRATION = frozenset({"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"})
+# Commands that cost no flood tokens.
+FREE_COMMANDS = frozenset({"PONG"})
+
+
+def _trailing(param: str) -> str:
+    return ":" + param if not param or " " in param or param[0] == ":" else param
+
+
+def format_line(
+    source: str | None, command: str, params: Iterable[str], *, trailing: bool = False
+) -> str:
+    """``:source COMMAND p1 p2 :last``. The last parameter gets ``:`` when it needs it, or
+    always with ``trailing`` (free text: message bodies, reasons, numerics' descriptions)."""
+    items = list(params)
+    if items:
+        items[-1] = ":" + items[-1] if trailing else _trailing(items[-1])
+    head = f":{source} {command}" if source else command
+    return " ".join([head, *items]) if items else head
+
+
+class ServerCore:
+    """All server state and the command dispatcher."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        from app.server.commands import COMMANDS
+
+        self.config = config
+        self.name = config.name
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.created = int(wall_clock())
+        self.commands: dict[str, Handler] = COMMANDS
+        self.clients: set[Client] = set()
+        self.nicks: dict[str, Client] = {}
+        self.channels: dict[str, Channel] = {}
+        self.whowas: dict[str, deque[WhowasEntry]] = {}
+        self.max_users = 0
+        self.on_event: Callable[[str], None] = lambda _text: None
+        self._next_id = 0
+        self._msgid_prefix = os.urandom(6).hex()
+        self._msgid_seq = 0
+        self._time_second = -1
+        self._time_text = ""
+
+    # ---------------------------------------------------------------- connections
+    def connect(
+        self, host: str, write: Callable[[bytes], object], close: Callable[[bool], None]
+    ) -> Client:
+        """Register a new connection; ``close(abort)`` is how the core ends it."""
+        self._next_id += 1
+        client = Client(self._next_id, host, write, close, self.clock(), self.config.flood.burst)
+        self.clients.add(client)
+        log.info("connect #%d from %s", client.id, host)
+        return client
+
+    def receive(self, client: Client, data: bytes) -> float | None:
+        """Take bytes from ``client``; returns seconds until :meth:`process` should run again
+        (flood control holds lines back), or None when nothing waits."""
+        if client.closed:
+            return None
+        try:
+            lines = client.reader.feed(data)
+        except BufferOverflow:
+            self.error_and_close(client, "Input line too long (no line ending)")
+            return None
+        if not lines:
+            return None
+        now = self.clock()
+        client.last_active = now
+        client.ping_sent = None
+        client.inbox.extend(lines)
+        flood = self.config.flood
+        if flood.enabled and len(client.inbox) > flood.max_queued:
+            self.quit(client, "Excess Flood", error="Excess Flood")
+            return None
+        return self.process(client)
+
+    def process(self, client: Client) -> float | None:
+        """Handle queued lines while flood control allows; see :meth:`receive`."""
+        flood = self.config.flood
+        inbox = client.inbox
+        while inbox and not client.closed:
+            if flood.enabled:
+                now = self.clock()
+                client.tokens = min(
+                    flood.burst, client.tokens + (now - client.tokens_at) * flood.rate
+                )
+                client.tokens_at = now
+                if client.tokens < 1.0:
+                    return (1.0 - client.tokens) / flood.rate
+            raw = inbox.popleft()
+            if not raw.strip(b" "):
+                continue
+            cost = self.handle_raw(client, raw)
+            if flood.enabled:
+                client.tokens -= cost
+        return None
+
+    def handle_raw(self, client: Client, raw: bytes) -> float:
+        """Decode, parse and dispatch one line; returns its flood cost in tokens."""
+        try:
+            msg = parse(decode_line(raw))
+        except LineTooLong as exc:
+            what = "tags" if exc.tags else "line"
+            self.reply(client, rpl.ERR_INPUTTOOLONG, f"Input line was too long ({what})")
+            return 1.0
+        except RemoteProtocolError as exc:
+            log.debug("#%d sent an unparsable line: %s", client.id, exc)
+            return 1.0
+        self.dispatch(client, msg)
+        return 0.0 if msg.command in FREE_COMMANDS else 1.0
+
+    def dispatch(self, client: Client, msg: Message) -> None:
+        command = msg.command
+        handler = self.commands.get(command)
+        if not client.registered and command not in PRE_REGISTRATION:
+            if handler is None:
+                self.reply(client, rpl.ERR_UNKNOWNCOMMAND, command, "Unknown command")
+            else:
+                self.reply(client, rpl.ERR_NOTREGISTERED, "You have not registered")
+            return
+        if handler is None:
+            self.reply(client, rpl.ERR_UNKNOWNCOMMAND, command, "Unknown command")
+            return
+        label = msg.tags.get("label") if msg.tags else None
+        if label and "labeled-response" in client.caps:
+            self._dispatch_labeled(client, msg, handler, label)
+        else:
+            handler(self, client, msg)
+
+    def _dispatch_labeled(self, client: Client, msg: Message, handler: Handler, label: str) -> None:
+        """Run ``handler`` collecting what it sends to ``client``; label it (IRCv3
+        labeled-response): one line gets the tag, several go in a batch, none gets ACK."""
+        captured: list[bytes] = []
+        real_write = client.write
+        client.write = captured.append
+        try:
+            handler(self, client, msg)
+        finally:
+            client.write = real_write
+        if client.closed and not captured:
+            return
+        tag = "label=" + serialize_tags({"label": label}).partition("=")[2]
+        if not captured:
+            real_write(f"@{tag} :{self.name} ACK\r\n".encode())
+        elif len(captured) == 1 or "batch" not in client.caps:
+            real_write(_add_tag(captured[0], tag) + b"".join(captured[1:]))
+        else:
+            ref = self.new_msgid()[-8:]
+            out = [f"@{tag} :{self.name} BATCH +{ref} labeled-response\r\n".encode()]
+            out += [_add_tag(line, "batch=" + ref) for line in captured]
+            out.append(f":{self.name} BATCH -{ref}\r\n".encode())
+            real_write(b"".join(out))
+
+    def connection_lost(self, client: Client, reason: str) -> None:
+        """The socket went away (EOF, RST, error): QUIT the client to its channels."""
+        if not client.closed:
+            self.quit(client, reason, error=None)
+
+    # ---------------------------------------------------------------- sending
+    def send(self, client: Client, line: str) -> None:
+        client.write(line.encode() + b"\r\n")
+
+    def reply(self, client: Client, numeric: str, *params: str) -> None:
+        """A numeric from the server to ``client``; its nick (``*`` before NICK) comes first."""
+        client.write(
+            (
+                format_line(self.name, numeric, (client.nick, *params), trailing=len(params) > 0)
+                + "\r\n"
+            ).encode()
+        )
+
+    def notice(self, client: Client, text: str) -> None:
+        self.send(client, format_line(self.name, "NOTICE", (client.nick, text), trailing=True))
+
+    def now_text(self) -> str:
+        """The server-time tag value for now: ``YYYY-MM-DDThh:mm:ss.sssZ``."""
+        now = self.wall_clock()
+        second = int(now)
+        if second != self._time_second:
+            self._time_second = second
+            self._time_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._time_text}.{int((now - second) * 1000):03d}Z"
+
+    def new_msgid(self) -> str:
+        self._msgid_seq += 1
+        return f"{self._msgid_prefix}{self._msgid_seq:x}"
+
+    def fanout(
+        self,
+        recipients: Iterable[Client],
+        line: str,
+        *,
+        msgid: str | None = None,
+        client_tags: str = "",
+        only_tagged: bool = False,
+        skip: Client | None = None,
+    ) -> None:
+        """Send one event to many (but ``skip``). The line is serialised once per tag variant
+        (at most four), and the same bytes object goes to every recipient of that variant."""
+        body = line + "\r\n"
+        variants: list[bytes | None] = [None, None, None, None]
+        time_text = ""
+        for member in recipients:
+            if member is skip:
+                continue
+            key = member.tag_key
+            data = variants[key]
+            if data is None:
+                if only_tagged and not key & TAG_MESSAGE_TAGS:
+                    continue
+                tags = []
+                if key & TAG_TIME:
+                    time_text = time_text or self.now_text()
+                    tags.append("time=" + time_text)
+                if key & TAG_MESSAGE_TAGS:
+                    if msgid:
+                        tags.append("msgid=" + msgid)
+                    if client_tags:
+                        tags.append(client_tags)
+                data = variants[key] = (("@" + ";".join(tags) + " ") if tags else "").encode() + (
+                    body.encode()
+                )
+            member.write(data)
+
+    def common_peers(self, client: Client, *, include_self: bool) -> list[Client]:
+        """Everyone who shares a channel with ``client``, each once."""
+        seen: dict[Client, None] = {client: None} if include_self else {}
+        for channel in client.channels.values():
+            seen.update(dict.fromkeys(channel.members))
+        if not include_self:
+            seen.pop(client, None)
+        return list(seen)
+
+    # ---------------------------------------------------------------- leaving
+    def error_and_close(self, client: Client, reason: str) -> None:
+        self.quit(client, reason, error=reason)
+
+    def quit(self, client: Client, reason: str, *, error: str | None = "") -> None:
+        """Remove ``client``: QUIT to its channels, ``ERROR`` to it (unless ``error`` is
+        None: the link is already gone), close the link."""
+        if client.closed:
+            return
+        client.closed = True
+        client.inbox.clear()
+        if client.registered:
+            peers = self.common_peers(client, include_self=False)
+            self.fanout(peers, format_line(client.prefix, "QUIT", (reason,), trailing=True))
+            self.remember_whowas(client)
+            for channel in list(client.channels.values()):
+                self.remove_member(channel, client)
+            self.nicks.pop(client.folded, None)
+        self.clients.discard(client)
+        log.info("quit #%d %s (%s)", client.id, client.nick, reason)
+        if error is not None:
+            text = error or f"Closing Link: {client.host} ({reason})"
+            self.send(client, format_line(None, "ERROR", (text,), trailing=True))
+            client.close(False)
+
+    def remove_member(self, channel: Channel, client: Client) -> None:
+        channel.members.pop(client, None)
+        client.channels.pop(channel.folded, None)
+        if not channel.members:
+            del self.channels[channel.folded]
+
+    def remember_whowas(self, client: Client) -> None:
+        entry = WhowasEntry(
+            client.nick, client.user, client.host, client.realname, int(self.wall_clock())
+        )
+        history = self.whowas.pop(client.folded, None)
+        if history is None:
+            history = deque(maxlen=self.config.whowas_per_nick)
+        history.appendleft(entry)
+        self.whowas[client.folded] = history  # most recent last in the dict's order
+        if len(self.whowas) > self.config.whowas_nicks:
+            del self.whowas[next(iter(self.whowas))]
+
+    # ---------------------------------------------------------------- time
+    def tick(self) -> None:
+        """Registration timeouts, PING when idle, ping timeouts. Call about once a second."""
+        now = self.clock()
+        cfg = self.config
+        for client in list(self.clients):
+            if client.closed:
+                continue
+            if not client.registered:
+                if now - client.connected_at > cfg.registration_timeout:
+                    self.quit(client, "Registration timed out", error="Registration timed out")
+            elif client.ping_sent is not None:
+                if now - client.ping_sent > cfg.ping_timeout:
+                    seconds = int(now - client.last_active)
+                    self.quit(client, f"Ping timeout: {seconds} seconds")
+            elif now - client.last_active > cfg.ping_interval:
+                client.ping_sent = now
+                self.send(client, f"PING :{self.name}")
+
+    def shutdown(self, reason: str = "Server shutting down") -> None:
+        """Tell every client ``ERROR :reason`` and close every link."""
+        for client in list(self.clients):
+            client.closed = True
+            self.send(client, format_line(None, "ERROR", (reason,), trailing=True))
+            client.close(False)
+        self.clients.clear()
+        self.nicks.clear()
+        self.channels.clear()
+
+    # ---------------------------------------------------------------- lookups
+    def find_nick(self, nick: str) -> Client | None:
+        return self.nicks.get(irc_lower(nick))
+
+    def find_channel(self, name: str) -> Channel | None:
+        return self.channels.get(irc_lower(name))
+
+
+def _add_tag(line: bytes, tag: str) -> bytes:
+    """Put ``tag`` in front of a ready line's tags."""
+    if line.startswith(b"@"):
+        return b"@" + tag.encode() + b";" + line[1:]
+    return b"@" + tag.encode() + b" " + line

@@ -1,0 +1,55 @@
+"""Shared fixtures: a real Chatbox server process on 127.0.0.1 and raw IRC clients."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.support import IrcClient, ServerProcess  # noqa: E402
+
+StartServer = Callable[..., ServerProcess]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[StartServer]:
+    """Start servers with extra flags; all are stopped (SIGTERM) at the end of the test."""
+    started: list[ServerProcess] = []
+
+    def start(*args: str, flood_control: bool = False) -> ServerProcess:
+        data_dir = tmp_path / f"server{len(started)}"
+        proc = ServerProcess.start(*args, data_dir=data_dir, flood_control=flood_control)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def server(start_server: StartServer) -> ServerProcess:
+    """A Chatbox server named ``test.server``, no password, no flood control."""
+    return start_server()
+
+
+@pytest.fixture
+def connect(server: ServerProcess) -> Iterator[Callable[..., IrcClient]]:
+    """Open raw clients to ``server``: ``connect("alice")`` registers, ``connect()`` does not."""
+    clients: list[IrcClient] = []
+
+    def make(nick: str | None = None, *, caps: tuple[str, ...] = ()) -> IrcClient:
+        client = IrcClient(server.port)
+        clients.append(client)
+        if nick is not None:
+            client.register(nick, caps=caps)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
