@@ -82,7 +82,7 @@ class Message:
     command: str
     params: tuple[str, ...] = ()
     source: str | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @classmethod
     def parse(cls, line: str) -> Message:
