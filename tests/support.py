@@ -95,13 +95,20 @@ class IrcClient:
     port: int
     host: str = "127.0.0.1"
     nick: str = ""
+    rcvbuf: int = 0  # a small receive buffer makes a slow reader
     sock: socket.socket = field(init=False)
     _buffer: bytes = b""
     received: list[Message] = field(default_factory=list)
     _ping_seq: int = 0
 
     def __post_init__(self) -> None:
-        self.sock = socket.create_connection((self.host, self.port), timeout=TIMEOUT)
+        if self.rcvbuf:
+            self.sock = socket.socket()
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+            self.sock.settimeout(TIMEOUT)
+            self.sock.connect((self.host, self.port))
+        else:
+            self.sock = socket.create_connection((self.host, self.port), timeout=TIMEOUT)
 
     # sending
     def send_raw(self, data: bytes) -> None:

@@ -140,7 +140,8 @@ class ServerCore:
             self.reply(client, rpl.ERR_INPUTTOOLONG, f"Input line was too long ({what})")
             return 1.0
         except RemoteProtocolError as exc:
-            log.debug("#%d sent an unparsable line: %s", client.id, exc)
+            log.info("#%d sent a malformed line: %s", client.id, exc)
+            self.reply(client, rpl.ERR_UNKNOWNERROR, "*", f"Malformed line: {exc}")
             return 1.0
         self.dispatch(client, msg)
         return 0.0 if msg.command in FREE_COMMANDS else 1.0
