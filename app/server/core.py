@@ -11,7 +11,8 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
@@ -42,6 +43,10 @@ def format_line(
     always with ``trailing`` (free text: message bodies, reasons, numerics' descriptions)."""
     items = list(params)
     if items:
+        for i in range(len(items) - 1):  # a middle parameter the peer chose (a bad nick)
+            item = items[i]
+            if not item or " " in item or item[0] == ":":
+                items[i] = "*"
         items[-1] = ":" + items[-1] if trailing else _trailing(items[-1])
     head = f":{source} {command}" if source else command
     return " ".join([head, *items]) if items else head
@@ -76,6 +81,7 @@ class ServerCore:
         self._msgid_seq = 0
         self._time_second = -1
         self._time_text = ""
+        self._unlabeled: dict[Client, Callable[[bytes], object]] = {}
 
     # ---------------------------------------------------------------- connections
     def connect(
@@ -170,10 +176,12 @@ class ServerCore:
         captured: list[bytes] = []
         real_write = client.write
         client.write = captured.append
+        self._unlabeled[client] = real_write
         try:
             handler(self, client, msg)
         finally:
             client.write = real_write
+            del self._unlabeled[client]
         if client.closed and not captured:
             return
         tag = "label=" + serialize_tags({"label": label}).partition("=")[2]
@@ -187,6 +195,25 @@ class ServerCore:
             out += [_add_tag(line, "batch=" + ref) for line in captured]
             out.append(f":{self.name} BATCH -{ref}\r\n".encode())
             real_write(b"".join(out))
+
+    def is_labeled(self, client: Client) -> bool:
+        """True while a labeled command of ``client`` runs."""
+        return client in self._unlabeled
+
+    @contextmanager
+    def unlabeled(self, client: Client) -> Iterator[None]:
+        """Within a labeled command, write to ``client`` past the label (a message a client
+        sends to itself is delivered without the label: IRCv3 labeled-response)."""
+        real_write = self._unlabeled.get(client)
+        if real_write is None:
+            yield
+            return
+        captured = client.write
+        client.write = real_write
+        try:
+            yield
+        finally:
+            client.write = captured
 
     def connection_lost(self, client: Client, reason: str) -> None:
         """The socket went away (EOF, RST, error): QUIT the client to its channels."""

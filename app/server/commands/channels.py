@@ -71,7 +71,7 @@ def handle_join(core: ServerCore, client: Client, msg: Message) -> None:
     for i, name in enumerate(msg.params[0].split(",")):
         if not name:
             continue
-        key = keys[i] if i < len(keys) else (keys[-1] if len(keys) == 1 else "")
+        key = keys[i] if i < len(keys) else ""  # modern JOIN: no key for later channels
         join(core, client, name, key)
 
 
@@ -112,6 +112,9 @@ def join(core: ServerCore, client: Client, name: str, key: str) -> None:
     client.channels[folded] = channel
     log.info("join %s %s", client.nick, channel.name)
     core.fanout(channel.members, format_line(client.prefix, "JOIN", (channel.name,)))
+    if client.away is not None:
+        notify = [m for m in channel.members if m is not client and "away-notify" in m.caps]
+        core.fanout(notify, format_line(client.prefix, "AWAY", (client.away,), trailing=True))
     if channel.topic:
         send_topic(core, client, channel)
     send_names(core, client, channel)

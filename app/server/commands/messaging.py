@@ -106,7 +106,17 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             (user.nick, text) if not tagmsg else (user.nick,),
             trailing=not tagmsg,
         )
-        pair = [user, client] if echo and user is not client else [user]
+        if user is client:
+            # Delivered once, without a label; a labeled sender with echo-message also
+            # gets its labeled echo (IRCv3 labeled-response).
+            with core.unlabeled(client):
+                core.fanout((client,), line, msgid=msgid, client_tags=client_tags,
+                            only_tagged=tagmsg)
+            if echo and core.is_labeled(client):
+                core.fanout((client,), line, msgid=msgid, client_tags=client_tags,
+                            only_tagged=tagmsg)
+            continue
+        pair = (user, client) if echo else (user,)
         core.fanout(pair, line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg)
         if loud and user.away is not None:
             core.reply(client, rpl.RPL_AWAY, user.nick, user.away)

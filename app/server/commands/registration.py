@@ -264,7 +264,7 @@ def handle_pong(core: ServerCore, client: Client, msg: Message) -> None:
 
 def handle_quit(core: ServerCore, client: Client, msg: Message) -> None:
     reason = msg.param(0)
-    text = f"Quit: {reason}" if reason else "Client Quit"
+    text = f"Quit: {reason}"
     core.quit(client, text, error=f"Closing Link: {client.host} ({text})")
 
 
