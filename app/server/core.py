@@ -106,12 +106,21 @@ class ServerCore:
             return None
         if not lines:
             return None
-        now = self.clock()
-        client.last_active = now
+        client.last_active = self.clock()
         client.ping_sent = None
-        client.inbox.extend(lines)
         flood = self.config.flood
-        if flood.enabled and len(client.inbox) > flood.max_queued:
+        if not flood.enabled:
+            for raw in lines:
+                if client.closed:
+                    break
+                if raw.strip(b" "):
+                    self.handle_raw(client, raw)
+            return None
+        if client.inbox is None:
+            client.inbox = deque(lines)
+        else:
+            client.inbox.extend(lines)
+        if len(client.inbox) > flood.max_queued:
             self.quit(client, "Excess Flood", error="Excess Flood")
             return None
         return self.process(client)
@@ -120,21 +129,19 @@ class ServerCore:
         """Handle queued lines while flood control allows; see :meth:`receive`."""
         flood = self.config.flood
         inbox = client.inbox
+        if inbox is None:
+            return None
         while inbox and not client.closed:
-            if flood.enabled:
-                now = self.clock()
-                client.tokens = min(
-                    flood.burst, client.tokens + (now - client.tokens_at) * flood.rate
-                )
-                client.tokens_at = now
-                if client.tokens < 1.0:
-                    return (1.0 - client.tokens) / flood.rate
+            now = self.clock()
+            client.tokens = min(flood.burst, client.tokens + (now - client.tokens_at) * flood.rate)
+            client.tokens_at = now
+            if client.tokens < 1.0:
+                return (1.0 - client.tokens) / flood.rate
             raw = inbox.popleft()
             if not raw.strip(b" "):
                 continue
-            cost = self.handle_raw(client, raw)
-            if flood.enabled:
-                client.tokens -= cost
+            client.tokens -= self.handle_raw(client, raw)
+        client.inbox = None
         return None
 
     def handle_raw(self, client: Client, raw: bytes) -> float:
@@ -182,7 +189,7 @@ class ServerCore:
         finally:
             client.write = real_write
             del self._unlabeled[client]
-        if client.closed and not captured:
+        if client.closed:  # QUIT, KILL, Excess Flood: the link is gone
             return
         tag = "label=" + serialize_tags({"label": label}).partition("=")[2]
         if not captured:
@@ -305,7 +312,7 @@ class ServerCore:
         if client.closed:
             return
         client.closed = True
-        client.inbox.clear()
+        client.inbox = None
         if client.registered:
             peers = self.common_peers(client, include_self=False)
             self.fanout(peers, format_line(client.prefix, "QUIT", (reason,), trailing=True))
@@ -317,7 +324,8 @@ class ServerCore:
         log.info("quit #%d %s (%s)", client.id, client.nick, reason)
         if error is not None:
             text = error or f"Closing Link: {client.host} ({reason})"
-            self.send(client, format_line(None, "ERROR", (text,), trailing=True))
+            with self.unlabeled(client):
+                self.send(client, format_line(None, "ERROR", (text,), trailing=True))
             client.close(False)
 
     def remove_member(self, channel: Channel, client: Client) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QHostInfo, QTcpServ
 
 from app.server.config import ServerConfig
 from app.server.core import ServerCore
-from app.server.state import Client
+from app.server.peer import Peer
 
 log = logging.getLogger("chatbox.server")
 
@@ -26,25 +26,6 @@ STOP_GRACE_MS = 2000
 
 class ListenError(Exception):
     """The server could not listen; the message says why in words."""
-
-
-class Peer:
-    """One socket and the core's client for it. Not a QObject: 10,000 of these must be cheap."""
-
-    __slots__ = ("client", "closing_since", "sock")
-
-    def __init__(self, sock: QTcpSocket) -> None:
-        self.sock = sock
-        self.client: Client | None = None
-        self.closing_since: float | None = None
-
-    def close(self, abort: bool) -> None:
-        if self.closing_since is None:
-            self.closing_since = _now()
-        if abort:
-            self.sock.abort()
-        else:
-            self.sock.disconnectFromHost()
 
 
 _now = time.monotonic
@@ -81,6 +62,11 @@ class ChatServer(QObject):
         self._flood_timer.setSingleShot(True)
         self._flood_timer.timeout.connect(self._on_flood_timer)
         self._stopped = False
+        self._dirty: list[Peer] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self._on_flush_timer)
 
     # ---------------------------------------------------------------- listening
     def listen(self, host: str | None, port: int) -> tuple[str, int]:
@@ -130,12 +116,12 @@ class ChatServer(QObject):
                 sock.deleteLater()
                 continue
             sock.setSocketOption(QAbstractSocket.SocketOption.LowDelayOption, 1)
-            peer = Peer(sock)
+            peer = Peer(sock, self._dirty, self._flush_timer.start)
             self._peers[sock] = peer
             sock.readyRead.connect(self._on_ready_read)
             sock.disconnected.connect(self._on_disconnected)
             host = display_host(sock.peerAddress())
-            peer.client = self.core.connect(host, sock.write, peer.close)
+            peer.client = self.core.connect(host, peer.write, peer.close)
             self.client_connected.emit(peer.client.id, host)
             if sock.bytesAvailable():
                 self._read(peer)
@@ -163,6 +149,8 @@ class ChatServer(QObject):
         if peer is None:
             return
         self._waiting.pop(peer, None)
+        peer.fd = -1
+        peer.pending = None
         if peer.client is not None:
             reason = "Connection closed"
             if peer.sock.error() == QAbstractSocket.SocketError.RemoteHostClosedError:
@@ -173,6 +161,15 @@ class ChatServer(QObject):
         peer.sock.deleteLater()
         if self._stopped and not self._peers:
             self.stopped.emit()
+
+    @Slot()
+    def _on_flush_timer(self) -> None:
+        dirty = self._dirty
+        while dirty:  # flushing never queues more, but stay safe if it ever did
+            batch = dirty[:]
+            dirty.clear()
+            for peer in batch:
+                peer.flush()
 
     # ---------------------------------------------------------------- flood control
     def _schedule(self, peer: Peer, delay: float) -> None:
@@ -207,7 +204,7 @@ class ChatServer(QObject):
             if peer.closing_since is not None:
                 if now - peer.closing_since > CLOSE_GRACE_S:
                     peer.sock.abort()
-            elif peer.sock.bytesToWrite() > sendq:
+            elif peer.backlog and peer.queued_bytes() > sendq:
                 log.info("#%d %s: SendQ exceeded", client.id, client.nick)
                 self.core.quit(client, "SendQ exceeded", error=None)
                 peer.close(abort=True)
@@ -219,6 +216,7 @@ class ChatServer(QObject):
         self._tick.stop()
         self._flood_timer.stop()
         self.core.shutdown(reason)
+        self._on_flush_timer()
         for peer in list(self._peers.values()):
             peer.sock.flush()
         if not self._peers:

@@ -12,6 +12,7 @@ from app.protocol.framing import LineReader
 # Bits of Client.tag_key: which tags a recipient gets on relayed messages.
 TAG_TIME = 1
 TAG_MESSAGE_TAGS = 2
+_NONE: frozenset[str] = frozenset()
 
 
 class Client:
@@ -69,18 +70,18 @@ class Client:
         self.negotiating = False
         self.closed = False
         self.cap_version = 0
-        self.caps: set[str] = set()
+        self.caps: frozenset[str] = _NONE  # sets are replaced, never changed: sharing is safe
         self.tag_key = 0
-        self.modes: set[str] = set()
+        self.modes = ""  # user mode letters, e.g. "io"
         self.away: str | None = None
         self.channels: dict[str, Channel] = {}
-        self.invites: set[str] = set()
+        self.invites: frozenset[str] = _NONE  # folded channel names
         self.connected_at = now
         self.last_active = now
         self.last_message = now
         self.ping_sent: float | None = None
         self.reader = LineReader()
-        self.inbox: deque[bytes] = deque()
+        self.inbox: deque[bytes] | None = None  # lines held back by flood control
         self.tokens = burst
         self.tokens_at = now
 

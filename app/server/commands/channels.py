@@ -108,7 +108,8 @@ def join(core: ServerCore, client: Client, name: str, key: str) -> None:
             core.reply(client, rpl.ERR_CHANNELISFULL, channel.name, "Cannot join channel (+l)")
             return
         channel.members[client] = ""
-    client.invites.discard(folded)
+    if folded in client.invites:
+        client.invites -= {folded}
     client.channels[folded] = channel
     log.info("join %s %s", client.nick, channel.name)
     core.fanout(channel.members, format_line(client.prefix, "JOIN", (channel.name,)))
@@ -301,7 +302,7 @@ def handle_invite(core: ServerCore, client: Client, msg: Message) -> None:
             client, rpl.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel"
         )
         return
-    target.invites.add(channel.folded)
+    target.invites |= {channel.folded}
     core.reply(client, rpl.RPL_INVITING, target.nick, channel.name)
     if target.away is not None:
         core.reply(client, rpl.RPL_AWAY, target.nick, target.away)

@@ -232,14 +232,14 @@ def change_user_modes(core: ServerCore, client: Client, modestring: str) -> None
             sign = letter
         elif letter in "iw":
             if sign == "+" and letter not in client.modes:
-                client.modes.add(letter)
+                client.modes += letter
                 changed.append(("+", letter, None))
             elif sign == "-" and letter in client.modes:
-                client.modes.discard(letter)
+                client.modes = client.modes.replace(letter, "")
                 changed.append(("-", letter, None))
         elif letter == "o":
             if sign == "-" and "o" in client.modes:  # +o only through OPER
-                client.modes.discard("o")
+                client.modes = client.modes.replace("o", "")
                 changed.append(("-", "o", None))
         else:
             unknown = True

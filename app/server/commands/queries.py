@@ -325,7 +325,7 @@ def handle_oper(core: ServerCore, client: Client, msg: Message) -> None:
         log.info("failed OPER %s by %s", name, client.prefix)
         return
     if "o" not in client.modes:
-        client.modes.add("o")
+        client.modes += "o"
         core.send(client, format_line(client.nick, "MODE", (client.nick, "+o")))
     core.reply(client, rpl.RPL_YOUREOPER, "You are now an IRC operator")
     log.info("oper %s as %s", client.prefix, name)

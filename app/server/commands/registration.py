@@ -92,7 +92,7 @@ def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
         version = msg.param(1)
         if version.isdigit() and int(version) >= 302:
             client.cap_version = max(client.cap_version, int(version))
-            client.caps.add("cap-notify")
+            client.caps |= {"cap-notify"}
         _send_cap_list(core, client, "LS", _offered(client))
     elif sub == "LIST":
         _send_cap_list(core, client, "LIST", sorted(client.caps))
@@ -107,11 +107,8 @@ def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
                 client, format_line(core.name, "CAP", (target, "NAK", requested), trailing=True)
             )
             return
-        for item in items:
-            if item.startswith("-"):
-                client.caps.discard(item[1:])
-            else:
-                client.caps.add(item)
+        removed = {item[1:] for item in items if item.startswith("-")}
+        client.caps = (client.caps - removed) | {i for i in items if not i.startswith("-")}
         client.update_tag_key()
         core.send(client, format_line(core.name, "CAP", (target, "ACK", requested), trailing=True))
     elif sub == "END":
