@@ -88,3 +88,17 @@ def test_bad_oper_flag_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "NAME:PASSWORD" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_two_servers_on_one_machine_share_nothing(start_server: StartServer) -> None:
+    first, second = start_server(), start_server()
+    assert first.port != second.port
+    a, b = IrcClient(first.port), IrcClient(second.port)
+    a.register("same")  # the same nick on both: separate state
+    b.register("same")
+    a.send("JOIN #only-first")
+    a.sync()
+    b.send("LIST")
+    assert [m.command for m in b.sync()] == ["321", "323"]
+    a.close()
+    b.close()

@@ -1,0 +1,48 @@
+"""Smoke test of ``python -m app.bench server``: a tiny load, our server and both references."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.support import ROOT
+
+TINY = ["-n", "5", "-s", "2", "-m", "20", "--latency-seconds", "0.3", "--rate", "50",
+        "--quick", "--timeout", "20"]
+KINDS = ("ours", "asyncio", "threads")
+
+
+def run_bench(*extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.bench", "server", "--servers", ",".join(KINDS), *TINY,
+         *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_bench_prints_a_table_with_every_delivery_counted() -> None:
+    proc = run_bench()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    expected = 2 * 20 * (5 - 1)
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("metric"))
+    assert header.split() == ["metric", *KINDS, "ours/asyncio", "ours/threads"]
+    assert any(line.startswith("deliveries/s") for line in lines)
+    assert any(line.startswith("server CPU µs/delivery") for line in lines)
+    delivered = next(line for line in lines if line.startswith("delivered:"))
+    for kind in KINDS:
+        assert f"{kind} {expected}/{expected}" in delivered
+
+
+def test_bench_json_has_latency_and_throughput_for_each_server() -> None:
+    proc = run_bench("--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data["servers"]) == set(KINDS)
+    for kind, report in data["servers"].items():
+        assert report["errors"] == [], kind
+        assert report["delivered"] == "160/160", kind
+        assert report["deliveries_per_s"] > 0, kind
+        assert report["p50_us"] is not None, kind
+    assert {v["verdict"] for v in data["verdicts"]} <= {"PASS", "FAIL", "N/A"}
