@@ -1,4 +1,5 @@
-"""The Qt shell around the server core: QTcpServer, one small Peer per QTcpSocket, timers.
+"""The Qt shell around the server core: QTcpServer accepts, one small Peer per connection
+(app/server/peer.py), timers for housekeeping, flood control and write batching.
 
 Signals:
     client_connected(int, str): a connection (id, address) opened.
@@ -7,11 +8,13 @@ Signals:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QHostInfo, QTcpServer, QTcpSocket
+from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QHostInfo, QTcpServer
 
 from app.server.config import ServerConfig
 from app.server.core import ServerCore
@@ -31,15 +34,25 @@ class ListenError(Exception):
 _now = time.monotonic
 
 
-def display_host(address: QHostAddress) -> str:
+def display_host(address: str) -> str:
     """An address as it appears in ``nick!user@host``: IPv4 for mapped addresses, and IPv6
     never starting with ``:`` (which would read as a trailing parameter)."""
-    text = address.toString()
-    if text.startswith("::ffff:") and "." in text:
-        text = text[7:]
-    elif text.startswith(":"):
-        text = "0" + text
-    return text.partition("%")[0]
+    if address.startswith("::ffff:") and "." in address:
+        address = address[7:]
+    elif address.startswith(":"):
+        address = "0" + address
+    return address.partition("%")[0]
+
+
+class _Acceptor(QTcpServer):
+    """QTcpServer that hands each accepted descriptor to the ChatServer (no QTcpSocket)."""
+
+    def __init__(self, owner: ChatServer) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def incomingConnection(self, handle: int) -> None:  # Qt override
+        self._owner.accept(handle)
 
 
 class ChatServer(QObject):
@@ -51,9 +64,8 @@ class ChatServer(QObject):
     def __init__(self, config: ServerConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.core = ServerCore(config)
-        self._tcp = QTcpServer(self)
-        self._tcp.newConnection.connect(self._on_new_connection)
-        self._peers: dict[QTcpSocket, Peer] = {}
+        self._tcp = _Acceptor(self)
+        self._peers: dict[int, Peer] = {}
         self._waiting: dict[Peer, float] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -107,65 +119,56 @@ class ChatServer(QObject):
         return self._tcp.serverPort()
 
     # ---------------------------------------------------------------- sockets
-    @Slot()
-    def _on_new_connection(self) -> None:
-        while self._tcp.hasPendingConnections():
-            sock = self._tcp.nextPendingConnection()
-            if self._stopped:
-                sock.abort()
-                sock.deleteLater()
-                continue
-            sock.setSocketOption(QAbstractSocket.SocketOption.LowDelayOption, 1)
-            peer = Peer(sock, self._dirty, self._flush_timer.start)
-            self._peers[sock] = peer
-            sock.readyRead.connect(self._on_ready_read)
-            sock.disconnected.connect(self._on_disconnected)
-            host = display_host(sock.peerAddress())
-            peer.client = self.core.connect(host, peer.write, peer.close)
-            self.client_connected.emit(peer.client.id, host)
-            if sock.bytesAvailable():
-                self._read(peer)
+    def accept(self, handle: int) -> None:
+        """A new connection's descriptor, from the acceptor."""
+        sock = socket.socket(fileno=handle)
+        if self._stopped:
+            sock.close()
+            return
+        sock.setblocking(False)
+        with contextlib.suppress(OSError):  # not TCP in some test rigs
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            host = display_host(sock.getpeername()[0])
+        except OSError:  # already gone
+            sock.close()
+            return
+        peer = Peer(self, sock)
+        self._peers[peer.fd] = peer
+        peer.client = self.core.connect(host, peer.write, peer.close)
+        self.client_connected.emit(peer.client.id, host)
 
-    @Slot()
-    def _on_ready_read(self) -> None:
-        peer = self._peers.get(self.sender())  # type: ignore[call-overload]
-        if peer is not None:
-            self._read(peer)
+    def received(self, peer: Peer, data: bytes) -> None:
+        """Bytes from ``peer``: to the core, and flood control's timer if it held lines back."""
+        assert peer.client is not None
+        delay = self.core.receive(peer.client, data)
+        if delay is not None and peer.open:
+            self._schedule(peer, delay)
 
-    def _read(self, peer: Peer) -> None:
+    def mark_dirty(self, peer: Peer) -> None:
+        """``peer`` has bytes to send: flush it at the end of this event-loop turn."""
+        if not self._dirty:
+            self._flush_timer.start()
+        self._dirty.append(peer)
+
+    def sendq_exceeded(self, peer: Peer) -> None:
         client = peer.client
-        if client is None:
-            return
-        data = bytes(peer.sock.readAll().data())
-        if data:
-            delay = self.core.receive(client, data)
-            if delay is not None:
-                self._schedule(peer, delay)
+        assert client is not None
+        log.info("#%d %s: SendQ exceeded", client.id, client.nick)
+        self.core.quit(client, "SendQ exceeded", error=None)
+        peer.close(abort=True)
 
-    @Slot()
-    def _on_disconnected(self) -> None:
-        sock = self.sender()
-        peer = self._peers.pop(sock, None)  # type: ignore[call-overload]
-        if peer is None:
-            return
+    def forget(self, peer: Peer) -> None:
+        """``peer``'s socket is closing: drop every reference to it."""
+        self._peers.pop(peer.fd, None)
         self._waiting.pop(peer, None)
-        peer.fd = -1
-        peer.pending = None
-        if peer.client is not None:
-            reason = "Connection closed"
-            if peer.sock.error() == QAbstractSocket.SocketError.RemoteHostClosedError:
-                reason = "Remote host closed the connection"
-            elif peer.sock.error() != QAbstractSocket.SocketError.UnknownSocketError:
-                reason = peer.sock.errorString()
-            self.core.connection_lost(peer.client, reason)
-        peer.sock.deleteLater()
         if self._stopped and not self._peers:
-            self.stopped.emit()
+            QTimer.singleShot(0, self.stopped.emit)
 
     @Slot()
     def _on_flush_timer(self) -> None:
         dirty = self._dirty
-        while dirty:  # flushing never queues more, but stay safe if it ever did
+        while dirty:  # flushing can close a peer, which never queues more; stay safe anyway
             batch = dirty[:]
             dirty.clear()
             for peer in batch:
@@ -183,9 +186,9 @@ class ChatServer(QObject):
         due = [p for p, at in self._waiting.items() if at <= now]
         for peer in due:
             del self._waiting[peer]
-            if peer.client is not None:
+            if peer.client is not None and peer.open:
                 delay = self.core.process(peer.client)
-                if delay is not None:
+                if delay is not None and peer.open:
                     self._waiting[peer] = _now() + delay
         if self._waiting:
             soonest = min(self._waiting.values())
@@ -195,30 +198,20 @@ class ChatServer(QObject):
     @Slot()
     def _on_tick(self) -> None:
         self.core.tick()
-        sendq = self.core.config.sendq
         now = _now()
         for peer in list(self._peers.values()):
-            client = peer.client
-            if client is None:
-                continue
-            if peer.closing_since is not None:
-                if now - peer.closing_since > CLOSE_GRACE_S:
-                    peer.sock.abort()
-            elif peer.backlog and peer.queued_bytes() > sendq:
-                log.info("#%d %s: SendQ exceeded", client.id, client.nick)
-                self.core.quit(client, "SendQ exceeded", error=None)
+            if peer.closing_since is not None and now - peer.closing_since > CLOSE_GRACE_S:
                 peer.close(abort=True)
 
     def stop(self, reason: str = "Server shutting down") -> None:
-        """Stop listening, send every client ``ERROR :reason`` and close the sockets."""
+        """Stop listening, send every client ``ERROR :reason`` and close the sockets;
+        ``stopped`` follows once every socket is closed (at most STOP_GRACE_MS later)."""
         self._stopped = True
         self._tcp.close()
         self._tick.stop()
         self._flood_timer.stop()
         self.core.shutdown(reason)
         self._on_flush_timer()
-        for peer in list(self._peers.values()):
-            peer.sock.flush()
         if not self._peers:
             QTimer.singleShot(0, self.stopped.emit)
         else:
@@ -227,7 +220,7 @@ class ChatServer(QObject):
     @Slot()
     def _abort_all(self) -> None:
         for peer in list(self._peers.values()):
-            peer.sock.abort()
+            peer.close(abort=True)
 
     @property
     def connection_count(self) -> int:
