@@ -75,6 +75,8 @@ class ServerCore:
         self.channels: dict[str, Channel] = {}
         self.whowas: dict[str, deque[WhowasEntry]] = {}
         self.max_users = 0
+        self.registered_count = 0
+        self.mode_counts = {"i": 0, "o": 0, "w": 0}  # registered users with each user mode
         self.on_event: Callable[[str], None] = lambda _text: None
         self._next_id = 0
         self._msgid_prefix = os.urandom(6).hex()
@@ -314,6 +316,9 @@ class ServerCore:
         client.closed = True
         client.inbox = None
         if client.registered:
+            self.registered_count -= 1
+            for letter in client.modes:
+                self.mode_counts[letter] -= 1
             peers = self.common_peers(client, include_self=False)
             self.fanout(peers, format_line(client.prefix, "QUIT", (reason,), trailing=True))
             self.remember_whowas(client)
@@ -374,6 +379,19 @@ class ServerCore:
         self.clients.clear()
         self.nicks.clear()
         self.channels.clear()
+
+    def set_user_mode(self, client: Client, letter: str, on: bool) -> bool:
+        """Set or clear one user mode letter; True when it changed (counts kept for LUSERS)."""
+        if (letter in client.modes) == on:
+            return False
+        client.modes = client.modes + letter if on else client.modes.replace(letter, "")
+        self.mode_counts[letter] += 1 if on else -1
+        return True
+
+    def mark_registered(self, client: Client) -> None:
+        client.registered = True
+        self.registered_count += 1
+        self.max_users = max(self.max_users, self.registered_count)
 
     # ---------------------------------------------------------------- lookups
     def find_nick(self, nick: str) -> Client | None:

@@ -230,17 +230,11 @@ def change_user_modes(core: ServerCore, client: Client, modestring: str) -> None
     for letter in modestring:
         if letter in "+-":
             sign = letter
-        elif letter in "iw":
-            if sign == "+" and letter not in client.modes:
-                client.modes += letter
-                changed.append(("+", letter, None))
-            elif sign == "-" and letter in client.modes:
-                client.modes = client.modes.replace(letter, "")
-                changed.append(("-", letter, None))
+        elif letter in "iw" or (letter == "o" and sign == "-"):  # +o only through OPER
+            if core.set_user_mode(client, letter, sign == "+"):
+                changed.append((sign, letter, None))
         elif letter == "o":
-            if sign == "-" and "o" in client.modes:  # +o only through OPER
-                client.modes = client.modes.replace("o", "")
-                changed.append(("-", "o", None))
+            continue
         else:
             unknown = True
     if unknown:

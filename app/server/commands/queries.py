@@ -199,12 +199,10 @@ def handle_userhost(core: ServerCore, client: Client, msg: Message) -> None:
 
 # ------------------------------------------------------------------ server information
 def send_lusers(core: ServerCore, client: Client) -> None:
-    users = [c for c in core.clients if c.registered]
-    invisible = sum(1 for c in users if "i" in c.modes)
-    opers = sum(1 for c in users if "o" in c.modes)
-    unknown = len(core.clients) - len(users)
-    total = len(users)
-    core.max_users = max(core.max_users, total)
+    total = core.registered_count
+    invisible = core.mode_counts["i"]
+    opers = core.mode_counts["o"]
+    unknown = len(core.clients) - total
     core.reply(
         client,
         rpl.RPL_LUSERCLIENT,
@@ -324,8 +322,7 @@ def handle_oper(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.ERR_PASSWDMISMATCH, "Password incorrect")
         log.info("failed OPER %s by %s", name, client.prefix)
         return
-    if "o" not in client.modes:
-        client.modes += "o"
+    if core.set_user_mode(client, "o", True):
         core.send(client, format_line(client.nick, "MODE", (client.nick, "+o")))
     core.reply(client, rpl.RPL_YOUREOPER, "You are now an IRC operator")
     log.info("oper %s as %s", client.prefix, name)

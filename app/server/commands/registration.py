@@ -211,9 +211,8 @@ def try_register(core: ServerCore, client: Client) -> None:
         core.error_and_close(client, "Closing Link: Bad password")
         log.info("#%d refused: bad password", client.id)
         return
-    client.registered = True
+    core.mark_registered(client)
     client.last_message = core.clock()
-    core.max_users = max(core.max_users, len(core.nicks))
     log.info("register #%d as %s", client.id, client.prefix)
     name, nick = core.name, client.nick
     created = _format_date(core.created)
