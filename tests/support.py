@@ -220,3 +220,22 @@ class IrcClient:
 def numerics(messages: list[Message]) -> list[str]:
     """The commands of ``messages`` in order (numerics included), for compact assertions."""
     return [m.command for m in messages]
+
+
+def said(client: IrcClient, line: str) -> list[Message]:
+    """Send ``line`` and return everything the server answered to it."""
+    client.send(line)
+    return client.sync()
+
+
+def only(messages: list[Message], command: str) -> list[Message]:
+    return [m for m in messages if m.command == command]
+
+
+def in_room(*clients: IrcClient, channel: str = "#room") -> None:
+    """Join ``clients`` to ``channel`` in order (the first is op), then drain them all."""
+    for client in clients:
+        client.send(f"JOIN {channel}")
+        client.sync()
+    for client in clients:
+        client.sync()

@@ -6,7 +6,7 @@ The grammar is modern.ircdocs.horse's "Message format" plus IRCv3 message-tags
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.protocol.errors import LocalProtocolError, RemoteProtocolError
@@ -178,3 +178,31 @@ def serialize(msg: Message) -> str:
             raise LocalProtocolError(f"middle parameter {p!r} cannot be sent")
         parts.append(p)
     return " ".join(parts)
+
+
+# Fast paths for a server: building lines from parts without a Message object.
+def _trailing(param: str) -> str:
+    return ":" + param if not param or " " in param or param[0] == ":" else param
+
+
+def format_line(
+    source: str | None, command: str, params: Iterable[str], *, trailing: bool = False
+) -> str:
+    """``:source COMMAND p1 p2 :last``. The last parameter gets ``:`` when it needs it, or
+    always with ``trailing`` (free text: message bodies, reasons, numerics' descriptions)."""
+    items = list(params)
+    if items:
+        for i in range(len(items) - 1):  # a middle parameter the peer chose (a bad nick)
+            item = items[i]
+            if not item or " " in item or item[0] == ":":
+                items[i] = "*"
+        items[-1] = ":" + items[-1] if trailing else _trailing(items[-1])
+    head = f":{source} {command}" if source else command
+    return " ".join([head, *items]) if items else head
+
+
+def add_tag(line: bytes, tag: str) -> bytes:
+    """Put ``tag`` in front of a ready line's tags."""
+    if line.startswith(b"@"):
+        return b"@" + tag.encode() + b";" + line[1:]
+    return b"@" + tag.encode() + b" " + line

@@ -18,7 +18,7 @@ from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
 from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
 from app.protocol.framing import decode_line
-from app.protocol.message import Message, parse, serialize_tags
+from app.protocol.message import Message, add_tag, format_line, parse, serialize_tags
 from app.server.config import ServerConfig
 from app.server.state import TAG_MESSAGE_TAGS, TAG_TIME, Channel, Client, WhowasEntry
 
@@ -30,26 +30,6 @@ Handler = Callable[["ServerCore", Client, Message], None]
 PRE_REGISTRATION = frozenset({"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"})
 # Commands that cost no flood tokens.
 FREE_COMMANDS = frozenset({"PONG"})
-
-
-def _trailing(param: str) -> str:
-    return ":" + param if not param or " " in param or param[0] == ":" else param
-
-
-def format_line(
-    source: str | None, command: str, params: Iterable[str], *, trailing: bool = False
-) -> str:
-    """``:source COMMAND p1 p2 :last``. The last parameter gets ``:`` when it needs it, or
-    always with ``trailing`` (free text: message bodies, reasons, numerics' descriptions)."""
-    items = list(params)
-    if items:
-        for i in range(len(items) - 1):  # a middle parameter the peer chose (a bad nick)
-            item = items[i]
-            if not item or " " in item or item[0] == ":":
-                items[i] = "*"
-        items[-1] = ":" + items[-1] if trailing else _trailing(items[-1])
-    head = f":{source} {command}" if source else command
-    return " ".join([head, *items]) if items else head
 
 
 class ServerCore:
@@ -197,11 +177,11 @@ class ServerCore:
         if not captured:
             real_write(f"@{tag} :{self.name} ACK\r\n".encode())
         elif len(captured) == 1 or "batch" not in client.caps:
-            real_write(_add_tag(captured[0], tag) + b"".join(captured[1:]))
+            real_write(add_tag(captured[0], tag) + b"".join(captured[1:]))
         else:
             ref = self.new_msgid()[-8:]
             out = [f"@{tag} :{self.name} BATCH +{ref} labeled-response\r\n".encode()]
-            out += [_add_tag(line, "batch=" + ref) for line in captured]
+            out += [add_tag(line, "batch=" + ref) for line in captured]
             out.append(f":{self.name} BATCH -{ref}\r\n".encode())
             real_write(b"".join(out))
 
@@ -241,9 +221,6 @@ class ServerCore:
                 + "\r\n"
             ).encode()
         )
-
-    def notice(self, client: Client, text: str) -> None:
-        self.send(client, format_line(self.name, "NOTICE", (client.nick, text), trailing=True))
 
     def now_text(self) -> str:
         """The server-time tag value for now: ``YYYY-MM-DDThh:mm:ss.sssZ``."""
@@ -399,10 +376,3 @@ class ServerCore:
 
     def find_channel(self, name: str) -> Channel | None:
         return self.channels.get(irc_lower(name))
-
-
-def _add_tag(line: bytes, tag: str) -> bytes:
-    """Put ``tag`` in front of a ready line's tags."""
-    if line.startswith(b"@"):
-        return b"@" + tag.encode() + b";" + line[1:]
-    return b"@" + tag.encode() + b" " + line

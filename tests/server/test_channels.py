@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.protocol.message import Message
-from tests.support import IrcClient, numerics
+from tests.support import IrcClient, numerics, only, said
 
 Connect = Callable[..., IrcClient]
 
@@ -23,15 +23,6 @@ def setup_room(connect: Connect, *nicks: str, channel: str = "#room") -> list[Ir
     for client in clients:
         client.sync()
     return clients
-
-
-def said(client: IrcClient, line: str) -> list[Message]:
-    client.send(line)
-    return client.sync()
-
-
-def only(messages: list[Message], command: str) -> list[Message]:
-    return [m for m in messages if m.command == command]
 
 
 # ------------------------------------------------------------------ JOIN

@@ -5,30 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.protocol.message import Message
-from tests.support import IrcClient, numerics
+from tests.support import IrcClient, in_room, numerics, only, said
 
 Connect = Callable[..., IrcClient]
 
 LABELED = ("labeled-response", "batch")
-
-
-def in_room(*clients: IrcClient, channel: str = "#room") -> None:
-    """Join ``clients`` to ``channel`` in order (the first is op), then drain them all."""
-    for client in clients:
-        client.send(f"JOIN {channel}")
-        client.sync()
-    for client in clients:
-        client.sync()
-
-
-def only(messages: list[Message], command: str) -> list[Message]:
-    return [m for m in messages if m.command == command]
-
-
-def said(client: IrcClient, line: str) -> list[Message]:
-    client.send(line)
-    return client.sync()
 
 
 # ------------------------------------------------------------------ labeled-response

@@ -5,30 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from app.protocol.message import Message
-from tests.support import IrcClient, numerics
+from tests.support import IrcClient, in_room, numerics, only, said
 
 Connect = Callable[..., IrcClient]
 
 SERVER_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z")
-
-
-def in_room(*clients: IrcClient, channel: str = "#room") -> None:
-    """Join ``clients`` to ``channel`` in order (the first is op), then drain them all."""
-    for client in clients:
-        client.send(f"JOIN {channel}")
-        client.sync()
-    for client in clients:
-        client.sync()
-
-
-def only(messages: list[Message], command: str) -> list[Message]:
-    return [m for m in messages if m.command == command]
-
-
-def said(client: IrcClient, line: str) -> list[Message]:
-    client.send(line)
-    return client.sync()
 
 
 # ------------------------------------------------------------------ channels and nicks

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from app.protocol.message import Message
 from tests.conftest import StartServer
-from tests.support import IrcClient, numerics
+from tests.support import IrcClient, numerics, only
 
 Connect = Callable[..., IrcClient]
 
@@ -29,10 +29,6 @@ def setup_room(connect: Connect, *nicks: str) -> list[IrcClient]:
 def mode(client: IrcClient, line: str) -> list[Message]:
     client.send(f"MODE {line}")
     return client.sync()
-
-
-def only(messages: list[Message], command: str) -> list[Message]:
-    return [m for m in messages if m.command == command]
 
 
 def channel_modes(client: IrcClient, channel: str = "#room") -> tuple[str, ...]:

@@ -10,14 +10,10 @@ import pytest
 
 from app.protocol.message import Message
 from tests.conftest import StartServer
-from tests.support import IrcClient, numerics
+from tests.support import IrcClient, numerics, only
 
 Connect = Callable[..., IrcClient]
 HOST = "127.0.0.1"
-
-
-def only(messages: list[Message], command: str) -> list[Message]:
-    return [m for m in messages if m.command == command]
 
 
 def ask(client: IrcClient, line: str) -> list[Message]:

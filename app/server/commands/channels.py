@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 
 from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
-from app.protocol.message import Message
+from app.protocol.message import Message, format_line
 from app.protocol.names import is_channel_name, is_valid_channel, mask_matches
-from app.server.commands.registration import CHANLIMIT, KICKLEN, TOPICLEN
-from app.server.core import format_line
+from app.server.commands.welcome import CHANLIMIT, KICKLEN, TOPICLEN
 from app.server.state import Channel
 
 if TYPE_CHECKING:

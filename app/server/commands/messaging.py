@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.protocol import numerics as rpl
-from app.protocol.message import Message, serialize_tags
+from app.protocol.message import Message, format_line, serialize_tags
 from app.server.commands.channels import is_banned
-from app.server.commands.registration import AWAYLEN
-from app.server.core import format_line
+from app.server.commands.welcome import AWAYLEN
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -110,11 +109,13 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             # Delivered once, without a label; a labeled sender with echo-message also
             # gets its labeled echo (IRCv3 labeled-response).
             with core.unlabeled(client):
-                core.fanout((client,), line, msgid=msgid, client_tags=client_tags,
-                            only_tagged=tagmsg)
+                core.fanout(
+                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg
+                )
             if echo and core.is_labeled(client):
-                core.fanout((client,), line, msgid=msgid, client_tags=client_tags,
-                            only_tagged=tagmsg)
+                core.fanout(
+                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg
+                )
             continue
         pair = (user, client) if echo else (user,)
         core.fanout(pair, line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.protocol import numerics as rpl
-from app.protocol.message import Message
+from app.protocol.casemap import irc_lower
+from app.protocol.message import Message, format_line
 from app.protocol.names import is_channel_name, normalize_mask
 from app.server.commands.channels import need_params
-from app.server.commands.registration import MAXLIST
-from app.server.core import format_line
+from app.server.commands.welcome import MAXLIST
 from app.server.state import ListEntry
 
 if TYPE_CHECKING:
@@ -208,8 +208,6 @@ def _change_list(
     core: ServerCore, client: Client, channel: Channel, letter: str, sign: str, mask: str
 ) -> bool:
     entries = channel.lists[letter]
-    from app.protocol.casemap import irc_lower
-
     folded = irc_lower(mask)
     existing = [e for e in entries if irc_lower(e.mask) == folded]
     if sign == "+":

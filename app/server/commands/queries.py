@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from app import __version__
 from app.protocol import numerics as rpl
-from app.protocol.message import Message
+from app.protocol.casemap import irc_lower
+from app.protocol.message import Message, format_line
 from app.protocol.names import is_channel_name, mask_matches
 from app.server.commands.channels import need_params, prefix_of
 from app.server.commands.help import HELP_TOPICS
-from app.server.commands.registration import send_isupport
-from app.server.core import format_line
+from app.server.commands.welcome import send_isupport, send_lusers, send_motd
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -158,8 +158,6 @@ def handle_whowas(core: ServerCore, client: Client, msg: Message) -> None:
     nick = msg.params[0]
     count_text = msg.param(1)
     count = int(count_text) if count_text.lstrip("-").isdigit() else 0
-    from app.protocol.casemap import irc_lower
-
     entries = list(core.whowas.get(irc_lower(nick), ()))
     if count > 0:
         entries = entries[:count]
@@ -198,47 +196,6 @@ def handle_userhost(core: ServerCore, client: Client, msg: Message) -> None:
 
 
 # ------------------------------------------------------------------ server information
-def send_lusers(core: ServerCore, client: Client) -> None:
-    total = core.registered_count
-    invisible = core.mode_counts["i"]
-    opers = core.mode_counts["o"]
-    unknown = len(core.clients) - total
-    core.reply(
-        client,
-        rpl.RPL_LUSERCLIENT,
-        f"There are {total - invisible} users and {invisible} invisible on 1 servers",
-    )
-    core.reply(client, rpl.RPL_LUSEROP, str(opers), "operator(s) online")
-    core.reply(client, rpl.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
-    core.reply(client, rpl.RPL_LUSERCHANNELS, str(len(core.channels)), "channels formed")
-    core.reply(client, rpl.RPL_LUSERME, f"I have {total} clients and 0 servers")
-    core.reply(
-        client,
-        rpl.RPL_LOCALUSERS,
-        str(total),
-        str(core.max_users),
-        f"Current local users {total}, max {core.max_users}",
-    )
-    core.reply(
-        client,
-        rpl.RPL_GLOBALUSERS,
-        str(total),
-        str(core.max_users),
-        f"Current global users {total}, max {core.max_users}",
-    )
-
-
-def send_motd(core: ServerCore, client: Client) -> None:
-    motd = core.config.motd
-    if motd is None:
-        core.reply(client, rpl.ERR_NOMOTD, "MOTD File is missing")
-        return
-    core.reply(client, rpl.RPL_MOTDSTART, f"- {core.name} Message of the day - ")
-    for line in motd:
-        core.reply(client, rpl.RPL_MOTD, f"- {line}")
-    core.reply(client, rpl.RPL_ENDOFMOTD, "End of /MOTD command.")
-
-
 def _for_this_server(core: ServerCore, client: Client, msg: Message) -> bool:
     """Commands with an optional server parameter: only this server's name (or a mask
     matching it) is known; anything else gets 402."""

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
-from app.protocol.isupport import ISUPPORT_TRAILER, format_isupport
-from app.protocol.message import Message
-from app.protocol.names import CHANNELLEN, CHANTYPES, NICKLEN, USERLEN, is_valid_nick
-from app.server.core import format_line
+from app.protocol.message import Message, format_line
+from app.protocol.names import USERLEN, is_valid_nick
+from app.server.commands.welcome import REALNAMELEN, send_welcome
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -35,48 +34,7 @@ CAPABILITIES: dict[str, str] = {
     "userhost-in-names": "",
 }
 
-AWAYLEN = 200
-KICKLEN = 255
-TOPICLEN = 390
-REALNAMELEN = 100
-CHANLIMIT = 100
-MAXLIST = 100
-USER_MODES = "iow"
-CHANNEL_MODES = "beIiklmnostv"
-CHANNEL_PARAM_MODES = "beIklov"
 _USERNAME_BAD = re.compile(r"[^A-Za-z0-9._\-]")
-
-
-def isupport_tokens(core: ServerCore) -> dict[str, str | None]:
-    return {
-        "AWAYLEN": str(AWAYLEN),
-        "CASEMAPPING": "rfc1459",
-        "CHANLIMIT": f"{CHANTYPES}:{CHANLIMIT}",
-        "CHANMODES": "beI,k,l,imnst",
-        "CHANNELLEN": str(CHANNELLEN),
-        "CHANTYPES": CHANTYPES,
-        "ELIST": "U",
-        "EXCEPTS": "e",
-        "INVEX": "I",
-        "KICKLEN": str(KICKLEN),
-        "MAXLIST": f"beI:{MAXLIST}",
-        "MODES": "4",
-        "NETWORK": core.config.network,
-        "NICKLEN": str(NICKLEN),
-        "PREFIX": "(ov)@+",
-        "SAFELIST": None,
-        "STATUSMSG": "@+",
-        "TARGMAX": "JOIN:,KICK:4,NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:1",
-        "TOPICLEN": str(TOPICLEN),
-        "USERLEN": str(USERLEN),
-        "UTF8ONLY": None,
-        "WHOX": None,
-    }
-
-
-def send_isupport(core: ServerCore, client: Client) -> None:
-    for tokens in format_isupport(isupport_tokens(core)):
-        core.reply(client, rpl.RPL_ISUPPORT, *tokens, ISUPPORT_TRAILER)
 
 
 # ------------------------------------------------------------------ CAP
@@ -214,36 +172,7 @@ def try_register(core: ServerCore, client: Client) -> None:
     core.mark_registered(client)
     client.last_message = core.clock()
     log.info("register #%d as %s", client.id, client.prefix)
-    name, nick = core.name, client.nick
-    created = _format_date(core.created)
-    core.reply(
-        client, rpl.RPL_WELCOME, f"Welcome to the {core.config.network} IRC Network {client.prefix}"
-    )
-    core.reply(
-        client, rpl.RPL_YOURHOST, f"Your host is {name}, running version {core.config.version}"
-    )
-    core.reply(client, rpl.RPL_CREATED, f"This server was created {created}")
-    core.reply(
-        client,
-        rpl.RPL_MYINFO,
-        name,
-        core.config.version,
-        USER_MODES,
-        CHANNEL_MODES,
-        CHANNEL_PARAM_MODES,
-    )
-    send_isupport(core, client)
-    from app.server.commands.queries import send_lusers, send_motd
-
-    send_lusers(core, client)
-    send_motd(core, client)
-    del nick
-
-
-def _format_date(timestamp: int) -> str:
-    import time
-
-    return time.strftime("%a %b %d %Y at %H:%M:%S UTC", time.gmtime(timestamp))
+    send_welcome(core, client)
 
 
 # ------------------------------------------------------------------ PING PONG QUIT SETNAME
