@@ -102,3 +102,22 @@ def test_two_servers_on_one_machine_share_nothing(start_server: StartServer) -> 
     assert [m.command for m in b.sync()] == ["321", "323"]
     a.close()
     b.close()
+
+
+def test_python_m_app_runs_the_server_until_the_desktop_app_lands(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", "0", "--name", "x.y"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on 127.0.0.1:")
+        client = IrcClient(int(line.rsplit(":", 1)[1]))
+        client.register("desk")
+        client.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0
+    assert "desktop window is not there yet" in err

@@ -12,8 +12,6 @@ import sys
 import time
 from collections.abc import Callable
 
-import pytest
-
 from tests.conftest import StartServer
 from tests.support import ROOT, TIMEOUT, IrcClient, ServerProcess
 
@@ -256,17 +254,3 @@ def test_killed_client_process_is_a_quit_to_the_channel(connect: Connect) -> Non
         proc.wait(TIMEOUT)
         if proc.stdout:
             proc.stdout.close()
-
-
-@pytest.mark.parametrize("count", [10_000])
-def test_pyside_void_calls_do_not_drain_none_refcount(count: int) -> None:
-    """PySide6 6.12.0 on CPython 3.11 decrements None's refcount on void calls until the
-    interpreter aborts (../shared/QT-NOTES.md); the pinned version must not."""
-    from PySide6.QtCore import QTimer
-
-    timer = QTimer()
-    before = sys.getrefcount(None)
-    for _ in range(count):
-        timer.setInterval(5)
-        timer.stop()
-    assert sys.getrefcount(None) >= before - 100

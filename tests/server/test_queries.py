@@ -10,7 +10,7 @@ import pytest
 
 from app.protocol.message import Message
 from tests.conftest import StartServer
-from tests.support import IrcClient, numerics, only
+from tests.support import IrcClient, numerics, only, said
 
 Connect = Callable[..., IrcClient]
 HOST = "127.0.0.1"
@@ -304,3 +304,15 @@ def test_server_name_from_flag_is_used_everywhere(start_server: StartServer) -> 
     finally:
         alice.close()
         bob.close()
+
+
+def test_who_on_several_channels_lists_each_and_ends_once(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    said(alice, "JOIN #one")
+    said(bob, "JOIN #two")
+    replies = said(alice, "WHO #one,#two")
+    assert [(m.params[1], m.params[5]) for m in only(replies, "352")] == [
+        ("#one", "alice"), ("#two", "bob"),
+    ]
+    assert [m.command for m in replies][-1] == "315"
+    assert len(only(replies, "315")) == 1

@@ -32,32 +32,44 @@ def _shares_channel(a: Client, b: Client) -> bool:
 
 # ------------------------------------------------------------------ WHO
 def handle_who(core: ServerCore, client: Client, msg: Message) -> None:
+    """WHO for a channel, a nick or a mask; several comma-separated, one 315 at the end."""
     mask = msg.param(0) or "*"
     fields, _, token = msg.param(1).partition(",")
     whox = fields.startswith("%")
     fields = fields[1:] if whox else ""
+    for target in mask.split(",") if "," in mask else (mask,):
+        for member, channel in _who_matches(core, client, target):
+            _who_line(core, client, member, channel, whox, fields, token)
+    core.reply(client, rpl.RPL_ENDOFWHO, mask, "End of WHO list")
+
+
+def _who_matches(
+    core: ServerCore, client: Client, mask: str
+) -> list[tuple[Client, Channel | None]]:
+    """Who ``client`` may see under ``mask``: members of a channel it may look into, or
+    users whose nick or ``nick!user@host`` matches (the invisible only when they share a
+    channel), each with a channel they share with ``client`` if any."""
     if is_channel_name(mask):
         channel = core.find_channel(mask)
-        if channel is not None and (not channel.secret or client in channel.members):
-            visible_all = client in channel.members
-            for member in list(channel.members):
-                if visible_all or "i" not in member.modes:
-                    _who_line(core, client, member, channel, whox, fields, token)
+        if channel is None or (channel.secret and client not in channel.members):
+            return []
+        visible_all = client in channel.members
+        return [(m, channel) for m in channel.members if visible_all or "i" not in m.modes]
+    exact = core.find_nick(mask)
+    if exact is not None and exact.registered:
+        users = [exact]
     else:
-        exact = core.find_nick(mask)
-        if exact is not None:
-            targets = [exact]
-        else:
-            targets = [
-                c
-                for c in list(core.nicks.values())
-                if (mask_matches(mask, c.nick) or mask_matches(mask, c.prefix))
-                and ("i" not in c.modes or _shares_channel(client, c))
-            ]
-        for target in targets:
-            shared = next((ch for ch in target.channels.values() if client in ch.members), None)
-            _who_line(core, client, target, shared, whox, fields, token)
-    core.reply(client, rpl.RPL_ENDOFWHO, mask, "End of WHO list")
+        users = [
+            c
+            for c in core.nicks.values()
+            if c.registered
+            and (mask_matches(mask, c.nick) or mask_matches(mask, c.prefix))
+            and ("i" not in c.modes or _shares_channel(client, c))
+        ]
+    return [
+        (user, next((ch for ch in user.channels.values() if client in ch.members), None))
+        for user in users
+    ]
 
 
 def _who_line(
