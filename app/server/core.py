@@ -57,7 +57,6 @@ class ServerCore:
         self.max_users = 0
         self.registered_count = 0
         self.mode_counts = {"i": 0, "o": 0, "w": 0}  # registered users with each user mode
-        self.on_event: Callable[[str], None] = lambda _text: None
         self._next_id = 0
         self._msgid_prefix = os.urandom(6).hex()
         self._msgid_seq = 0
