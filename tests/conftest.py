@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import IrcClient, ServerProcess
+from tests.support import Clients, IrcClient, ServerProcess
 
 StartServer = Callable[..., ServerProcess]
 
@@ -41,15 +41,5 @@ def server(start_server: StartServer) -> ServerProcess:
 @pytest.fixture
 def connect(server: ServerProcess) -> Iterator[Callable[..., IrcClient]]:
     """Open raw clients to ``server``: ``connect("alice")`` registers, ``connect()`` does not."""
-    clients: list[IrcClient] = []
-
-    def make(nick: str | None = None, *, caps: tuple[str, ...] = ()) -> IrcClient:
-        client = IrcClient(server.port)
-        clients.append(client)
-        if nick is not None:
-            client.register(nick, caps=caps)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    with Clients(server.port) as clients:
+        yield clients.open

@@ -217,6 +217,29 @@ class IrcClient:
             self.sock.close()
 
 
+class Clients:
+    """Raw clients to one port, all closed when the ``with`` block ends."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._open: list[IrcClient] = []
+
+    def open(self, nick: str | None = None, *, caps: tuple[str, ...] = ()) -> IrcClient:
+        """A new client; registered (negotiating ``caps``) when ``nick`` is given."""
+        client = IrcClient(self.port)
+        self._open.append(client)
+        if nick is not None:
+            client.register(nick, caps=caps)
+        return client
+
+    def __enter__(self) -> Clients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for client in self._open:
+            client.close()
+
+
 def numerics(messages: list[Message]) -> list[str]:
     """The commands of ``messages`` in order (numerics included), for compact assertions."""
     return [m.command for m in messages]

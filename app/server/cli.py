@@ -1,4 +1,4 @@
-"""``chatbox-server``: the headless server. Imports no QtGui or QtWidgets."""
+"""``chatbox-server``: the headless server. It loads no GUI module of Qt (a test checks)."""
 
 from __future__ import annotations
 

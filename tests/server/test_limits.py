@@ -10,10 +10,12 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import pytest
 
 from tests.conftest import StartServer
-from tests.support import ROOT, TIMEOUT, IrcClient, ServerProcess
+from tests.support import ROOT, TIMEOUT, Clients, IrcClient, ServerProcess
 
 Connect = Callable[..., IrcClient]
 
@@ -100,48 +102,33 @@ def test_invalid_utf8_in_nick_is_refused_with_432(connect: Connect) -> None:
     client.register("cafe")
 
 
-def test_flood_control_delays_a_burst_but_delivers_it(start_server: StartServer) -> None:
-    server = start_server(flood_control=True)
-    alice, bob = IrcClient(server.port), IrcClient(server.port)
-    try:
-        alice.register("alice")
-        bob.register("bob")
-        for client in (alice, bob):
-            client.send("JOIN #room")
-            client.sync()
-        started = time.monotonic()
-        alice.send_raw(b"".join(b"PRIVMSG #room :line %d\r\n" % i for i in range(20)))
-        texts = [bob.expect("PRIVMSG", timeout=15).params[1] for _ in range(20)]
-        assert texts == [f"line {i}" for i in range(20)]
-        # 20 lines at once is beyond the burst: some were held back, none was dropped.
-        assert time.monotonic() - started > 1.0
-        assert_still_chatting(bob, alice)
-    finally:
-        alice.close()
-        bob.close()
+@pytest.fixture
+def flood_connect(start_server: StartServer) -> Iterator[Connect]:
+    """Like ``connect``, to a server with flood control on (as in production)."""
+    with Clients(start_server(flood_control=True).port) as clients:
+        yield clients.open
 
 
-def test_sustained_flood_ends_with_excess_flood(start_server: StartServer) -> None:
-    server = start_server(flood_control=True)
-    alice, bob = IrcClient(server.port), IrcClient(server.port)
-    try:
-        alice.register("alice")
-        bob.register("bob")
-        for client in (alice, bob):
-            client.send("JOIN #room")
-            client.sync()
-        alice.send_raw(b"".join(b"PRIVMSG #room :flood %d\r\n" % i for i in range(500)))
-        assert alice.until_closed(timeout=15)[-1] == "ERROR :Excess Flood"
-        assert bob.expect("QUIT").params == ("Excess Flood",)
-        carol = IrcClient(server.port)
-        carol.register("carol")
-        carol.send("JOIN #room")
-        carol.sync()
-        assert_still_chatting(carol, bob)
-        carol.close()
-    finally:
-        alice.close()
-        bob.close()
+def test_flood_control_delays_a_burst_but_delivers_it(flood_connect: Connect) -> None:
+    alice, bob = pair_in_room(flood_connect)
+    started = time.monotonic()
+    alice.send_raw(b"".join(b"PRIVMSG #room :line %d\r\n" % i for i in range(20)))
+    texts = [bob.expect("PRIVMSG", timeout=15).params[1] for _ in range(20)]
+    assert texts == [f"line {i}" for i in range(20)]
+    # 20 lines at once is beyond the burst: some were held back, none was dropped.
+    assert time.monotonic() - started > 1.0
+    assert_still_chatting(bob, alice)
+
+
+def test_sustained_flood_ends_with_excess_flood(flood_connect: Connect) -> None:
+    alice, bob = pair_in_room(flood_connect)
+    alice.send_raw(b"".join(b"PRIVMSG #room :flood %d\r\n" % i for i in range(500)))
+    assert alice.until_closed(timeout=15)[-1] == "ERROR :Excess Flood"
+    assert bob.expect("QUIT").params == ("Excess Flood",)
+    carol = flood_connect("carol")
+    carol.send("JOIN #room")
+    carol.sync()
+    assert_still_chatting(carol, bob)
 
 
 def test_slow_reader_is_dropped_with_sendq_exceeded_and_others_are_not_delayed(
