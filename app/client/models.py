@@ -1,0 +1,263 @@
+"""Item models the windows bind to: rooms, members of a room, messages of a room.
+
+Messages arrive in bursts (history, a busy channel): the message model collects them and
+inserts once per event-loop turn, one beginInsertRows for the lot (QT-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+
+from app.protocol.serverinfo import ServerInfo
+
+Index = QModelIndex | QPersistentModelIndex
+
+TIME_ROLE = Qt.ItemDataRole.UserRole + 1
+SENDER_ROLE = Qt.ItemDataRole.UserRole + 2
+TEXT_ROLE = Qt.ItemDataRole.UserRole + 3
+KIND_ROLE = Qt.ItemDataRole.UserRole + 4
+OWN_ROLE = Qt.ItemDataRole.UserRole + 5
+UNREAD_ROLE = Qt.ItemDataRole.UserRole + 6
+MODES_ROLE = Qt.ItemDataRole.UserRole + 7
+ROOM_KIND_ROLE = Qt.ItemDataRole.UserRole + 8
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """One line of a room: a message, an action, a notice, or an event (join, part …)."""
+
+    time: datetime
+    sender: str
+    text: str
+    kind: str = "message"  # message action notice join part quit nick kick mode topic info error
+    own: bool = False
+    msgid: str = ""
+
+
+class MessageModel(QAbstractListModel):
+    """The lines of one room, oldest first."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lines: list[ChatLine] = []
+        self._pending: list[ChatLine] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.flush)
+
+    def append(self, line: ChatLine) -> None:
+        """Add ``line``; views see it at the end of this event-loop turn (or at flush())."""
+        self._pending.append(line)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        first = len(self._lines)
+        self.beginInsertRows(QModelIndex(), first, first + len(self._pending) - 1)
+        self._lines.extend(self._pending)
+        self._pending.clear()
+        self.endInsertRows()
+
+    def lines(self) -> list[ChatLine]:
+        """Every line, pending ones included."""
+        return self._lines + self._pending
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
+        return 0 if parent.isValid() else len(self._lines)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+            return None
+        line = self._lines[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"<{line.sender}> {line.text}" if line.kind == "message" else line.text
+        return {
+            TIME_ROLE: line.time,
+            SENDER_ROLE: line.sender,
+            TEXT_ROLE: line.text,
+            KIND_ROLE: line.kind,
+            OWN_ROLE: line.own,
+        }.get(role)
+
+
+@dataclass
+class Member:
+    nick: str
+    modes: str = ""  # membership modes in rank order, e.g. "ov"
+
+
+class MemberModel(QAbstractListModel):
+    """The members of one channel, sorted by prefix rank, then case-folded nick."""
+
+    def __init__(self, info: ServerInfo, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._info = info
+        self._members: list[Member] = []
+        self._keys: list[tuple[int, str]] = []
+
+    def nicks(self) -> list[str]:
+        return [m.nick for m in self._members]
+
+    def find(self, nick: str) -> Member | None:
+        folded = self._info.fold(nick)
+        return next((m for m in self._members if self._info.fold(m.nick) == folded), None)
+
+    def add(self, nick: str, modes: str = "") -> None:
+        existing = self.find(nick)
+        if existing is not None:
+            self._take(existing)
+        self._put(Member(nick, self._info.rank_sorted(modes)))
+
+    def remove(self, nick: str) -> bool:
+        member = self.find(nick)
+        if member is None:
+            return False
+        self._take(member)
+        return True
+
+    def rename(self, old: str, new: str) -> bool:
+        member = self.find(old)
+        if member is None:
+            return False
+        self._take(member)
+        self._put(Member(new, member.modes))
+        return True
+
+    def set_mode(self, nick: str, mode: str, on: bool) -> None:
+        member = self.find(nick)
+        if member is None:
+            return
+        modes = member.modes + mode if on and mode not in member.modes else member.modes
+        if not on:
+            modes = modes.replace(mode, "")
+        self._take(member)
+        self._put(Member(member.nick, self._info.rank_sorted(modes)))
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._members.clear()
+        self._keys.clear()
+        self.endResetModel()
+
+    def _take(self, member: Member) -> None:
+        row = self._members.index(member)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._members[row]
+        del self._keys[row]
+        self.endRemoveRows()
+
+    def _put(self, member: Member) -> None:
+        key = self._info.member_key(member.modes, member.nick)
+        row = bisect.bisect(self._keys, key)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._members.insert(row, member)
+        self._keys.insert(row, key)
+        self.endInsertRows()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
+        return 0 if parent.isValid() else len(self._members)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._members):
+            return None
+        member = self._members[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._info.symbol(member.modes) + member.nick
+        if role == SENDER_ROLE:
+            return member.nick
+        if role == MODES_ROLE:
+            return member.modes
+        return None
+
+
+@dataclass
+class Room:
+    """A channel, a private chat, or the server's own messages."""
+
+    name: str
+    kind: str  # "channel", "query" or "server"
+    messages: MessageModel
+    members: MemberModel
+    topic: str = ""
+    unread: int = 0
+    joined: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class RoomModel(QAbstractListModel):
+    """The rooms, in the order they were opened; the server room first."""
+
+    def __init__(self, info: ServerInfo, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self._rooms: list[Room] = []
+
+    def rooms(self) -> list[Room]:
+        return list(self._rooms)
+
+    def get(self, name: str) -> Room | None:
+        folded = self.info.fold(name)
+        return next((r for r in self._rooms if self.info.fold(r.name) == folded), None)
+
+    def open(self, name: str, kind: str) -> Room:
+        """The room called ``name``, added at the end when it is new."""
+        room = self.get(name)
+        if room is not None:
+            return room
+        room = Room(name, kind, MessageModel(self), MemberModel(self.info, self))
+        row = len(self._rooms)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rooms.append(room)
+        self.endInsertRows()
+        return room
+
+    def close(self, name: str) -> None:
+        room = self.get(name)
+        if room is None:
+            return
+        row = self._rooms.index(room)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rooms[row]
+        self.endRemoveRows()
+
+    def changed(self, room: Room) -> None:
+        """``room``'s name, topic or unread count changed."""
+        row = self._rooms.index(room)
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def row_of(self, name: str) -> int:
+        room = self.get(name)
+        return self._rooms.index(room) if room is not None else -1
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
+        return 0 if parent.isValid() else len(self._rooms)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rooms):
+            return None
+        room = self._rooms[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{room.name} ({room.unread})" if room.unread else room.name
+        if role == UNREAD_ROLE:
+            return room.unread
+        if role == ROOM_KIND_ROLE:
+            return room.kind
+        if role == TEXT_ROLE:
+            return room.name
+        return None

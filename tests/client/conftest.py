@@ -1,0 +1,48 @@
+"""Client tests: a real Chatbox server on the same Qt event loop (real sockets on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.client.session import ChatSession
+from app.server.config import FloodPolicy, ServerConfig
+from app.server.listener import ChatServer
+
+MakeSession = Callable[..., ChatSession]
+
+
+def start_chat_server(**config: object) -> ChatServer:
+    settings = {"name": "test.server", "flood": FloodPolicy(enabled=False), **config}
+    server = ChatServer(ServerConfig(**settings))  # type: ignore[arg-type]
+    server.listen("127.0.0.1", 0)
+    return server
+
+
+@pytest.fixture
+def chat_server() -> Iterator[ChatServer]:
+    server = start_chat_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def session(qtbot: QtBot, chat_server: ChatServer) -> Iterator[MakeSession]:
+    """``session("alice")``: a ChatSession registered on ``chat_server`` as alice."""
+    made: list[ChatSession] = []
+
+    def make(nick: str, *, channels: tuple[str, ...] = (), port: int | None = None) -> ChatSession:
+        chat = ChatSession()
+        made.append(chat)
+        chat.autojoin = list(channels)
+        with qtbot.waitSignal(chat.connection.registered, timeout=5000):
+            chat.connection.connect_to("127.0.0.1", port or chat_server.port, nick)
+        for channel in channels:
+            qtbot.waitUntil(lambda c=channel: chat.rooms.get(c) is not None, timeout=5000)
+        return chat
+
+    yield make
+    for chat in made:
+        chat.connection.quit()

@@ -1,0 +1,62 @@
+"""The item models the windows bind to, checked with Qt's model tester."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pytestqt.qtbot import QtBot
+
+from app.client.models import (
+    KIND_ROLE,
+    SENDER_ROLE,
+    ChatLine,
+    MemberModel,
+    MessageModel,
+    RoomModel,
+)
+from app.protocol.serverinfo import ServerInfo
+
+
+def test_message_model_batches_inserts_per_event_loop_turn(qtbot: QtBot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = MessageModel()
+    qtmodeltester.check(model)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserts.append((first, last)))
+    now = datetime.now(UTC)
+    for i in range(500):
+        model.append(ChatLine(now, "bob", f"line {i}"))
+    assert model.rowCount() == 0  # not yet: at the end of this turn
+    qtbot.waitUntil(lambda: model.rowCount() == 500)
+    assert inserts == [(0, 499)]
+    index = model.index(7)
+    assert model.data(index) == "<bob> line 7"
+    assert model.data(index, SENDER_ROLE) == "bob"
+    assert model.data(index, KIND_ROLE) == "message"
+    qtmodeltester.check(model)
+
+
+def test_member_model_keeps_ops_first_then_folded_nicks(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = MemberModel(ServerInfo())
+    for nick, modes in [("carol", ""), ("Bob", "v"), ("alice", ""), ("zed", "o")]:
+        model.add(nick, modes)
+    shown = [model.data(model.index(r)) for r in range(model.rowCount())]
+    assert shown == ["@zed", "+Bob", "alice", "carol"]
+    model.rename("alice", "Dave")
+    model.set_mode("carol", "o", True)
+    model.remove("zed")
+    shown = [model.data(model.index(r)) for r in range(model.rowCount())]
+    assert shown == ["@carol", "+Bob", "Dave"]
+    qtmodeltester.check(model)
+
+
+def test_room_model_finds_rooms_by_casemapped_name(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    rooms = RoomModel(ServerInfo())
+    rooms.open("Server", "server")
+    room = rooms.open("#Chat[1]", "channel")
+    assert rooms.get("#chat{1}") is room
+    room.unread = 3
+    rooms.changed(room)
+    assert rooms.data(rooms.index(1)) == "#Chat[1] (3)"
+    rooms.close("#CHAT[1]")
+    assert rooms.rowCount() == 1
+    qtmodeltester.check(rooms)

@@ -1,0 +1,164 @@
+"""The client engine against a real server: registration, rooms, members, messages, commands."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from app.client.models import ChatLine, MemberModel
+from app.client.session import SERVER_ROOM, ChatSession
+from app.server.listener import ChatServer
+from tests.client.conftest import MakeSession, start_chat_server
+
+
+def texts(chat: ChatSession, room: str, kind: str = "message") -> list[str]:
+    found = chat.rooms.get(room)
+    assert found is not None, f"no room {room}"
+    return [line.text for line in found.messages.lines() if line.kind == kind]
+
+
+def members(chat: ChatSession, room: str) -> list[str]:
+    found = chat.rooms.get(room)
+    assert found is not None
+    model: MemberModel = found.members
+    return [model.data(model.index(row)) for row in range(model.rowCount())]
+
+
+def test_registration_negotiates_caps_and_reads_isupport(session: MakeSession) -> None:
+    alice = session("alice")
+    assert alice.nick == "alice"
+    assert {"server-time", "echo-message", "multi-prefix", "message-tags"} <= alice.connection.caps
+    assert alice.connection.info.casemapping == "rfc1459"
+    assert alice.connection.info.prefix_symbols == "@+"
+    assert alice.rooms.get(SERVER_ROOM) is not None
+
+
+def test_two_people_see_each_other_and_talk(qtbot: QtBot, session: MakeSession) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    bob = session("bob", channels=("#chatbox",))
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice", "bob"])
+    assert members(bob, "#chatbox") == ["@alice", "bob"]
+    bob.send_input("hello alice", "#chatbox")
+    qtbot.waitUntil(lambda: "hello alice" in texts(alice, "#chatbox"))
+    line: ChatLine = next(
+        ln for ln in alice.rooms.get("#chatbox").messages.lines()  # type: ignore[union-attr]
+        if ln.text == "hello alice"
+    )
+    assert line.sender == "bob" and not line.own and line.msgid
+    # bob sees his own message once, from the server's echo
+    qtbot.waitUntil(lambda: texts(bob, "#chatbox") == ["hello alice"])
+    assert bob.rooms.get("#chatbox").messages.lines()[-1].own  # type: ignore[union-attr]
+
+
+def test_me_is_an_action_and_unread_counts_rise_elsewhere(
+    qtbot: QtBot, session: MakeSession
+) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    bob = session("bob", channels=("#chatbox",))
+    alice.active_room = SERVER_ROOM
+    bob.send_input("/me waves", "#chatbox")
+    qtbot.waitUntil(lambda: texts(alice, "#chatbox", "action") == ["waves"])
+    assert alice.rooms.get("#chatbox").unread == 1  # type: ignore[union-attr]
+    alice.mark_read("#chatbox")
+    assert alice.rooms.get("#chatbox").unread == 0  # type: ignore[union-attr]
+
+
+def test_member_list_follows_nick_mode_part_and_quit(qtbot: QtBot, session: MakeSession) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    bob = session("bob", channels=("#chatbox",))
+    carol = session("carol", channels=("#chatbox",))
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice", "bob", "carol"])
+    bob.send_input("/nick Zed", "#chatbox")
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice", "carol", "Zed"])
+    alice.send_input("/quote MODE #chatbox +v carol", "#chatbox")
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice", "+carol", "Zed"])
+    carol.send_input("/part #chatbox bye", "#chatbox")
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice", "Zed"])
+    assert "carol left #chatbox (bye)" in texts(alice, "#chatbox", "part")
+    bob.send_input("/quit gone", "#chatbox")
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice"])
+    assert any("Zed quit" in t for t in texts(alice, "#chatbox", "quit"))
+
+
+def test_private_message_opens_a_query_room(qtbot: QtBot, session: MakeSession) -> None:
+    alice, bob = session("alice"), session("bob")
+    with qtbot.waitSignal(alice.room_opened, timeout=5000) as opened:
+        bob.send_input("/msg alice psst", SERVER_ROOM)
+    assert opened.args == ["bob"]
+    assert texts(alice, "bob") == ["psst"]
+    qtbot.waitUntil(lambda: texts(bob, "alice") == ["psst"])
+
+
+def test_topic_command_sets_the_room_topic(qtbot: QtBot, session: MakeSession) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    alice.send_input("/topic Friday lunch", "#chatbox")
+    qtbot.waitUntil(lambda: alice.rooms.get("#chatbox").topic == "Friday lunch")  # type: ignore[union-attr]
+
+
+def test_taken_nick_gets_an_underscore(session: MakeSession) -> None:
+    session("alice")
+    second = session("alice")
+    assert second.nick == "alice_"
+    assert "The nickname alice is taken; trying alice_." in texts(second, SERVER_ROOM, "info")
+
+
+def test_pasted_lines_are_paced_not_flooded(qtbot: QtBot, session: MakeSession) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    bob = session("bob", channels=("#chatbox",))
+    for i in range(12):
+        alice.send_input(f"line {i}", "#chatbox")
+    assert alice.connection.queued > 0  # beyond the burst: held back, in order
+    qtbot.waitUntil(lambda: len(texts(bob, "#chatbox")) == 12, timeout=15000)
+    assert texts(bob, "#chatbox") == [f"line {i}" for i in range(12)]
+
+
+def connect_error(qtbot: QtBot, host: str, port: int, **kwargs: str) -> str:
+    chat = ChatSession()
+    with qtbot.waitSignal(chat.connection.disconnected, timeout=10000) as gone:
+        chat.connection.connect_to(host, port, "alice", **kwargs)
+    return str(gone.args[0])
+
+
+def test_connection_refused_in_words(qtbot: QtBot) -> None:
+    stopped = start_chat_server()
+    port = stopped.port
+    stopped.stop()  # nothing listens there any more
+    assert "refused" in connect_error(qtbot, "127.0.0.1", port)
+
+
+def test_host_not_found_in_words(qtbot: QtBot) -> None:
+    assert connect_error(qtbot, "chatbox-test.invalid", 6667) == (
+        "Host not found: chatbox-test.invalid"
+    )
+
+
+def test_wrong_password_in_words(qtbot: QtBot) -> None:
+    locked = start_chat_server(password="sesame")
+    try:
+        assert connect_error(qtbot, "127.0.0.1", locked.port, password="nope") == (
+            "Wrong server password."
+        )
+    finally:
+        locked.stop()
+
+
+def test_timeout_in_words(qtbot: QtBot) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        chat = ChatSession()
+        chat.connection.connect_timeout_ms = 300
+        with qtbot.waitSignal(chat.connection.disconnected, timeout=5000) as gone:
+            chat.connection.connect_to("127.0.0.1", silent.getsockname()[1], "alice")
+    assert gone.args[0].startswith("Timed out connecting to 127.0.0.1:")
+
+
+def test_disconnected_by_the_server_gives_its_reason(
+    qtbot: QtBot, session: MakeSession, chat_server: ChatServer
+) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    with qtbot.waitSignal(alice.connection.disconnected, timeout=5000) as gone:
+        chat_server.stop()
+    assert gone.args[0] == "Disconnected by the server: Server shutting down"
+    assert "Disconnected by the server: Server shutting down" in texts(alice, "#chatbox", "error")
