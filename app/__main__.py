@@ -1,24 +1,97 @@
 """``chatbox`` / ``python -m app``: the composition root.
 
-The desktop app (start screen, chat window) is the next step; until it lands, Chatbox runs
-its server, with the same flags as ``chatbox-server``.
+chatbox                                   the start screen
+chatbox --join HOST[:PORT] --nick NICK [--channel '#room']
+chatbox --host-chat --nick NICK [--port N]
+chatbox --server [chatbox-server flags]   the headless server
+chatbox --version
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import signal
 import sys
 from collections.abc import Sequence
 
-from app.server.cli import main as server_main
+from app import __version__
+from app.protocol.names import nick_problem
+
+log = logging.getLogger("chatbox.ui")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatbox", description="Chatbox: group chat.")
+    parser.add_argument("--join", metavar="HOST[:PORT]", help="join the chat at this address")
+    parser.add_argument("--nick", help="your nickname (skips the nickname dialog)")
+    parser.add_argument("--channel", default="#chatbox", help="room to join (default #chatbox)")
+    parser.add_argument("--host-chat", action="store_true", help="host a chat on this computer")
+    parser.add_argument("--port", type=int, default=None, help="port to host on (--host-chat)")
+    parser.add_argument(
+        "--server",
+        action="store_true",
+        help="run the headless server; the flags of chatbox-server follow",
+    )
+    parser.add_argument("--version", action="version", version=f"chatbox {__version__}")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    print(
-        "Chatbox: the desktop window is not there yet; starting the Chatbox server "
-        "(connect with any IRC client). Ctrl+C stops it.",
-        file=sys.stderr,
-    )
-    return server_main(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if "--server" in args_list:
+        from app.server.cli import main as server_main
+
+        args_list.remove("--server")
+        return server_main(args_list)
+    args = build_parser().parse_args(args_list)
+    if (args.join or args.host_chat) and not args.nick:
+        print("chatbox: --join and --host-chat need --nick NICK", file=sys.stderr)
+        return 2
+    if args.nick and (problem := nick_problem(args.nick)):
+        print(f"chatbox: --nick {args.nick!r}: {problem}", file=sys.stderr)
+        return 2
+    return run_gui(args)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from app.log import setup_logging
+    from app.server.signals import SignalWatcher
+    from app.settings import APPLICATION, ORGANIZATION, Settings
+    from app.ui.controller import ChatboxApp
+    from app.ui.start_window import split_host_port
+
+    setup_logging()
+    QApplication.setOrganizationName(ORGANIZATION)
+    QApplication.setApplicationName(APPLICATION)
+    QApplication.setApplicationDisplayName("Chatbox")
+    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(qt_app, QApplication)
+    qt_app.setQuitOnLastWindowClosed(False)  # the controller decides, after QUIT went out
+    controller = ChatboxApp(Settings())
+    controller.finished.connect(qt_app.quit)
+    watcher = SignalWatcher((signal.SIGINT, signal.SIGTERM))
+    watcher.received.connect(controller.shutdown)
+    sys.excepthook = _log_unexpected
+
+    if args.host_chat:
+        controller.host_chat(args.nick, args.port)  # on failure the start screen says why
+    elif args.join:
+        host, port = split_host_port(args.join)
+        controller.join_chat(host, port, args.nick, channel=args.channel, from_start=False)
+    else:
+        controller.show_start()
+    status = qt_app.exec()
+    watcher.close()
+    return status
+
+
+def _log_unexpected(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    """No traceback reaches a person: log it, say one friendly line."""
+    log.error("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
+    print(f"Chatbox: something went wrong ({kind.__name__}); see the log.", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ class IrcConnection(QObject):
         self.nick = ""
         self.caps: set[str] = set()
         self.state = "disconnected"
+        self.was_registered = False  # since the last connect_to()
         self.host = ""
         self.port = 0
         self._user = "chatbox"
@@ -104,6 +105,7 @@ class IrcConnection(QObject):
         self._sock.abort()
         self.host, self.port, self.nick = host, port, nick
         self._password, self._realname, self._user = password, realname, user
+        self.was_registered = False
         self.caps.clear()
         self._offered.clear()
         self._buffer = b""
@@ -228,6 +230,7 @@ class IrcConnection(QObject):
             self._handle_cap(msg)
         elif command == "001":
             self.nick = msg.param(0) or self.nick
+            self.was_registered = True
             self._timeout.stop()
             self._set_state("connected")
             self.registered.emit(self.nick)

@@ -1,0 +1,236 @@
+"""The chat window: rooms on the left, messages in the middle, members on the right, the
+input line at the bottom, the topic above and the connection state in the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.models import TEXT_ROLE, Room
+from app.client.session import SERVER_ROOM, ChatSession
+from app.ui.input_line import InputLine
+from app.ui.message_view import MessageView
+
+STATE_TEXT = {
+    "connecting": "Connecting to {where}…",
+    "registering": "Signing in to {where}…",
+    "connected": "Connected to {where} as {nick}",
+    "disconnected": "Offline",
+}
+
+
+class ChatWindow(QMainWindow):
+    """Renders a :class:`ChatSession`; everything it does goes through the session.
+
+    Signals:
+        closed(): the window was closed (the session said QUIT).
+    """
+
+    closed = Signal()
+
+    def __init__(self, session: ChatSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.close_guard: Callable[[], bool] = lambda: True
+        self.setObjectName("ChatWindow")
+        self.resize(980, 620)
+
+        self.rooms_view = QListView()
+        self.rooms_view.setAccessibleName("Rooms")
+        self.rooms_view.setModel(session.rooms)
+        self.rooms_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.members_view = QListView()
+        self.members_view.setAccessibleName("Members")
+        self.members_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.topic = QLabel()
+        self.topic.setAccessibleName("Topic")
+        self.topic.setTextFormat(Qt.TextFormat.PlainText)  # text from the wire is never HTML
+        self.topic.setWordWrap(True)
+        self.topic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.messages = MessageView()
+        self.find_bar = QLineEdit()
+        self.find_bar.setAccessibleName("Find in room")
+        self.find_bar.setPlaceholderText("Find in this room (Enter: next, Esc: close)")
+        self.find_bar.hide()
+        self.input = InputLine()
+        self.input.nicks = self._current_nicks
+
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.topic, self.messages, self.find_bar, self.input):
+            column.addWidget(widget)
+        splitter = QSplitter()
+        splitter.addWidget(self.rooms_view)
+        splitter.addWidget(centre)
+        splitter.addWidget(self.members_view)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([170, 640, 170])
+        self.setCentralWidget(splitter)
+        self.state_label = QLabel()
+        self.state_label.setAccessibleName("Connection state")
+        self.statusBar().addWidget(self.state_label, 1)
+
+        self._room = ""
+        self._connect_signals()
+        self._show_room(SERVER_ROOM)
+        self._on_state_changed(session.connection.state)
+        self.input.setFocus()
+
+    def _connect_signals(self) -> None:
+        s = self.session
+        self.rooms_view.selectionModel().currentChanged.connect(self._on_room_selected)
+        s.rooms.dataChanged.connect(self._on_rooms_changed)
+        s.room_opened.connect(self.show_room)
+        s.connection.state_changed.connect(self._on_state_changed)
+        s.connection.registered.connect(self._on_registered)
+        s.connection.disconnected.connect(self._on_disconnected)
+        self.input.submitted.connect(self._on_submitted)
+        self.find_bar.returnPressed.connect(self.find_next)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.open_find)
+        QShortcut(QKeySequence("Escape"), self.find_bar, self.close_find)
+        QShortcut(QKeySequence("Ctrl+W"), self, self.leave_room)
+        for n in range(1, 10):
+            QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.show_row(n - 1))
+
+    # ---------------------------------------------------------------- rooms
+    @property
+    def current_room(self) -> str:
+        return self._room
+
+    @Slot(str)
+    def show_room(self, name: str) -> None:
+        row = self.session.rooms.row_of(name)
+        if row >= 0:
+            self.show_row(row)
+
+    def show_row(self, row: int) -> None:
+        if 0 <= row < self.session.rooms.rowCount():
+            self.rooms_view.selectionModel().setCurrentIndex(
+                self.session.rooms.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+    def _on_room_selected(self, current: object, _previous: object) -> None:
+        index = self.rooms_view.currentIndex()
+        if index.isValid():
+            self._show_room(str(index.data(TEXT_ROLE)))
+
+    def _show_room(self, name: str) -> None:
+        room = self.session.rooms.get(name)
+        if room is None:
+            return
+        self._room = room.name
+        self.session.active_room = room.name
+        self.session.mark_read(room.name)
+        room.messages.flush()
+        self.messages.setModel(room.messages)
+        self.messages.scrollToBottom()
+        self.members_view.setModel(room.members)
+        self.members_view.setVisible(room.kind == "channel")
+        self._show_topic(room)
+        self._update_title()
+        self.input.setFocus()
+
+    def _show_topic(self, room: Room) -> None:
+        self.topic.setText(room.topic)
+        self.topic.setVisible(bool(room.topic))
+
+    @Slot()
+    def _on_rooms_changed(self) -> None:
+        room = self.session.rooms.get(self._room)
+        if room is not None:
+            if room.unread:
+                self.session.mark_read(room.name)
+            self._show_topic(room)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        unread = sum(r.unread for r in self.session.rooms.rooms())
+        badge = f"({unread}) " if unread else ""
+        nick = self.session.nick
+        self.setWindowTitle(f"{badge}{self._room} — {nick} — Chatbox" if nick else "Chatbox")
+
+    def _current_nicks(self) -> list[str]:
+        room = self.session.rooms.get(self._room)
+        return room.members.nicks() if room is not None else []
+
+    @Slot()
+    def leave_room(self) -> None:
+        room = self.session.rooms.get(self._room)
+        if room is None or room.kind == "server":
+            return
+        if room.kind == "channel" and room.joined:
+            self.session.send_input(f"/part {room.name}", room.name)
+        self.session.rooms.close(room.name)
+        self.show_room(SERVER_ROOM)
+
+    # ---------------------------------------------------------------- input and find
+    @Slot(str)
+    def _on_submitted(self, text: str) -> None:
+        self.session.send_input(text, self._room)
+
+    @Slot()
+    def open_find(self) -> None:
+        self.find_bar.show()
+        self.find_bar.setFocus()
+        self.find_bar.selectAll()
+
+    @Slot()
+    def close_find(self) -> None:
+        self.find_bar.hide()
+        self.input.setFocus()
+
+    @Slot()
+    def find_next(self) -> None:
+        """Scroll to the next line (upwards, newest first) containing the find text."""
+        needle = self.find_bar.text().lower()
+        room = self.session.rooms.get(self._room)
+        if not needle or room is None:
+            return
+        model = room.messages
+        start = self.messages.currentIndex().row()
+        start = model.rowCount() if start < 0 else start
+        for row in list(range(start - 1, -1, -1)) + list(
+            range(model.rowCount() - 1, start - 1, -1)
+        ):
+            if needle in str(model.data(model.index(row), TEXT_ROLE)).lower():
+                index = model.index(row)
+                self.messages.setCurrentIndex(index)
+                self.messages.scrollTo(index)
+                return
+        self.statusBar().showMessage(f"“{self.find_bar.text()}” is not in this room", 3000)
+
+    # ---------------------------------------------------------------- connection
+    @Slot(str)
+    def _on_state_changed(self, state: str) -> None:
+        c = self.session.connection
+        where = f"{c.host}:{c.port}"
+        self.state_label.setText(STATE_TEXT.get(state, state).format(where=where, nick=c.nick))
+
+    @Slot(str)
+    def _on_registered(self, _nick: str) -> None:
+        self._on_state_changed("connected")
+        self._update_title()
+
+    @Slot(str)
+    def _on_disconnected(self, reason: str) -> None:
+        self.state_label.setText(f"Offline — {reason}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_guard():
+            event.ignore()
+            return
+        self.session.quit()
+        event.accept()
+        self.closed.emit()

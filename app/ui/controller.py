@@ -1,0 +1,259 @@
+"""The app's flows: start screen → nickname → chat window; hosting; running a server.
+
+It owns the windows, the sessions and a hosted server, and closes them all the way the
+close button does (QUIT out first, the hosted server tells its clients) on request.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.client.models import ChatLine
+from app.client.session import SERVER_ROOM, ChatSession
+from app.server.config import ServerConfig
+from app.server.listener import ChatServer, ListenError
+from app.settings import Settings
+from app.ui.chat_window import ChatWindow
+from app.ui.nick_dialog import NickDialog
+from app.ui.server_window import ServerWindow, share_addresses
+from app.ui.start_window import StartWindow
+
+log = logging.getLogger("chatbox.ui")
+
+DEFAULT_ROOM = "#chatbox"
+HOST_PORT = 6667
+PORT_TRIES = 10
+QUIT_GRACE_MS = 1500
+
+
+class CloseConfirm:
+    """Asks before the host's window closes on people still talking (tests replace ``ask``)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, others: int) -> bool:
+        people = "1 person is" if others == 1 else f"{others} people are"
+        answer = QMessageBox.question(
+            parent,
+            "Chatbox — stop hosting?",
+            f"{people} still connected to your chat. Closing stops the chat for everyone.",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Close
+
+
+def start_server(port: int | None) -> tuple[ChatServer, str]:
+    """A server on ``port``, or on 6667 and the next free ports; the note says what happened.
+
+    Raises :class:`ListenError` when no port could be had.
+    """
+    name = socket.gethostname() or "chatbox"
+    tries = [port] if port is not None else list(range(HOST_PORT, HOST_PORT + PORT_TRIES))
+    first_error: ListenError | None = None
+    for candidate in tries:
+        server = ChatServer(ServerConfig(name=name, description="Chatbox hosted chat"))
+        try:
+            server.listen(None, candidate)
+        except ListenError as exc:
+            first_error = first_error or exc
+            server.deleteLater()
+            continue
+        note = (
+            ""
+            if candidate == tries[0]
+            else (f"Port {tries[0]} was taken, so the chat runs on port {candidate}.")
+        )
+        return server, note
+    assert first_error is not None
+    raise first_error
+
+
+class ChatboxApp(QObject):
+    """Signals: finished(): every window is closed and every link is down."""
+
+    finished = Signal()
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.start_window: StartWindow | None = None
+        self.chat_windows: list[ChatWindow] = []
+        self.server: ChatServer | None = None
+        self.server_window: ServerWindow | None = None
+        self._host_window: ChatWindow | None = None
+        self._stopping = False
+        self._finished = False
+
+    # ---------------------------------------------------------------- start screen
+    def show_start(self, error: str = "") -> StartWindow:
+        if self.start_window is None:
+            self.start_window = StartWindow(self.settings.recent_servers)
+            self.start_window.host_requested.connect(self._on_host_requested)
+            self.start_window.join_requested.connect(self._on_join_requested)
+            self.start_window.server_requested.connect(self._on_server_requested)
+            self.start_window.closed.connect(self._on_start_closed)
+        self.start_window.show_error(error)
+        self.start_window.show()
+        self.start_window.raise_()
+        return self.start_window
+
+    def _ask_nick(self) -> str | None:
+        nick = NickDialog.ask(self.settings.last_nick, self.start_window)
+        if nick:
+            self.settings.last_nick = nick
+        return nick
+
+    @Slot()
+    def _on_host_requested(self) -> None:
+        nick = self._ask_nick()
+        if nick:
+            self.host_chat(nick)
+
+    @Slot(str, int, str)
+    def _on_join_requested(self, host: str, port: int, password: str) -> None:
+        nick = self._ask_nick()
+        if nick:
+            self.settings.remember_server(host, port)
+            self.join_chat(host, port, nick, password=password, from_start=True)
+
+    @Slot()
+    def _on_server_requested(self) -> None:
+        self.run_server()
+
+    # ---------------------------------------------------------------- flows
+    def join_chat(
+        self,
+        host: str,
+        port: int,
+        nick: str,
+        *,
+        password: str = "",
+        channel: str = DEFAULT_ROOM,
+        from_start: bool = False,
+    ) -> ChatWindow:
+        """Connect as ``nick`` and open the chat window (it joins ``channel``)."""
+        session = ChatSession()
+        session.autojoin = [channel] if channel else []
+        window = ChatWindow(session)
+        self.chat_windows.append(window)
+        window.closed.connect(self._on_chat_closed)
+        if from_start:
+            session.connection.error_occurred.connect(self._on_join_failed)
+        window.show()
+        if self.start_window is not None:
+            self.start_window.hide()
+        session.connection.connect_to(host, port, nick, password=password)
+        return window
+
+    def _window_of(self, session_connection: QObject | None) -> ChatWindow | None:
+        return next(
+            (w for w in self.chat_windows if w.session.connection is session_connection), None
+        )
+
+    @Slot(str)
+    def _on_join_failed(self, text: str) -> None:
+        window = self._window_of(self.sender())
+        if window is None or window.session.connection.was_registered:
+            return  # later problems show in the chat window itself
+        self.chat_windows.remove(window)
+        window.close_guard = lambda: True
+        window.close()
+        window.deleteLater()
+        self.show_start(text)
+
+    def host_chat(self, nick: str, port: int | None = None) -> ChatWindow | None:
+        """Start the bundled server here and join it over loopback."""
+        try:
+            self.server, note = start_server(port)
+        except ListenError as exc:
+            self.show_start(f"Could not host the chat: {exc}.")
+            return None
+        window = self.join_chat("127.0.0.1", self.server.port, nick)
+        window.close_guard = lambda: self._confirm_stop_hosting(window)
+        self._host_window = window
+        lines = [note] if note else []
+        addresses = share_addresses(self.server.port)
+        if addresses:
+            lines.append("You are hosting. Others join with: " + ", ".join(addresses))
+        else:
+            lines.append(f"You are hosting on port {self.server.port} (no network found).")
+        room = window.session.rooms.get(SERVER_ROOM)
+        assert room is not None
+        for text in lines:
+            room.messages.append(ChatLine(datetime.now(UTC), "", text, "info"))
+        window.statusBar().showMessage(lines[-1], 15000)
+        return window
+
+    def _confirm_stop_hosting(self, window: ChatWindow) -> bool:
+        if self.server is None:
+            return True
+        others = sum(
+            1 for c in self.server.core.clients if c.registered and c.nick != window.session.nick
+        )
+        return others == 0 or CloseConfirm.ask(window, others)
+
+    def run_server(self, port: int | None = None) -> ServerWindow | None:
+        """The server window only."""
+        try:
+            self.server, note = start_server(port)
+        except ListenError as exc:
+            self.show_start(f"Could not start the server: {exc}.")
+            return None
+        self.server_window = ServerWindow(self.server, note)
+        self.server_window.stop_requested.connect(self.shutdown)
+        self.server_window.closed.connect(self.shutdown)
+        self.server_window.show()
+        if self.start_window is not None:
+            self.start_window.hide()
+        return self.server_window
+
+    # ---------------------------------------------------------------- closing
+    @Slot()
+    def _on_chat_closed(self) -> None:
+        window = self.sender()
+        self.chat_windows = [w for w in self.chat_windows if w is not window]
+        if window is self._host_window:
+            self._host_window = None
+            self.shutdown()
+        elif not self.chat_windows and self.server is None and not self._start_visible():
+            self._finish()
+
+    @Slot()
+    def _on_start_closed(self) -> None:
+        if not self.chat_windows and self.server is None:
+            self._finish()
+
+    def _start_visible(self) -> bool:
+        return self.start_window is not None and self.start_window.isVisible()
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Close everything as the close buttons would: QUIT out, the server stops, done."""
+        if self._stopping:
+            return
+        self._stopping = True
+        for window in list(self.chat_windows):
+            window.close_guard = lambda: True
+            window.close()
+        if self.start_window is not None:
+            self.start_window.close()
+        if self.server_window is not None:
+            self.server_window.close()
+        server, self.server = self.server, None
+        if server is None:
+            QTimer.singleShot(100, self._finish)
+            return
+        # Our own QUITs reach the server first; then it tells everyone else and closes.
+        server.stopped.connect(self._finish)
+        QTimer.singleShot(100, server.stop)
+        QTimer.singleShot(QUIT_GRACE_MS, self._finish)
+
+    @Slot()
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.finished.emit()

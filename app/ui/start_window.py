@@ -1,0 +1,138 @@
+"""The start screen: Host a chat, Join a chat (host, port, password, recent servers), Run a server.
+
+Signals:
+    host_requested(): the user wants to host a chat.
+    join_requested(str, int, str): host, port and password to join.
+    server_requested(): the user wants the server window only.
+    closed(): the window was closed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+DEFAULT_PORT = 6667
+
+
+def split_host_port(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
+    """``host``, ``host:port``, ``[v6]:port`` → (host, port)."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":")
+        return host, int(port) if port.isdigit() else default_port
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return host, int(port) if port.isdigit() else default_port
+    return text, default_port
+
+
+class StartWindow(QWidget):
+    host_requested = Signal()
+    join_requested = Signal(str, int, str)
+    server_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, recent: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Chatbox")
+        self.setObjectName("StartWindow")
+        title = QLabel("Chatbox")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 2)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        subtitle = QLabel("Talk with the people around you. One person hosts, the others join.")
+        subtitle.setWordWrap(True)
+        subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.host_button = QPushButton("Host a chat")
+        self.host_button.setAccessibleName("Host a chat")
+        self.host_button.setToolTip("Start a chat on this computer and invite others")
+        self.host_button.clicked.connect(self.host_requested)
+
+        self.host_edit = QComboBox()
+        self.host_edit.setEditable(True)
+        self.host_edit.setAccessibleName("Server address")
+        self.host_edit.addItems(recent)
+        self.host_edit.setCurrentText(recent[0] if recent else "")
+        line = self.host_edit.lineEdit()
+        assert line is not None
+        line.setPlaceholderText("e.g. 192.168.1.20 or chat.example.org:6667")
+        self.host_edit.currentTextChanged.connect(self._on_host_text)
+        self.port_edit = QSpinBox()
+        self.port_edit.setAccessibleName("Port")
+        self.port_edit.setRange(1, 65535)
+        self.port_edit.setValue(DEFAULT_PORT)
+        self.password_edit = QLineEdit()
+        self.password_edit.setAccessibleName("Server password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("only if the server has one")
+        self.join_button = QPushButton("Join a chat")
+        self.join_button.setAccessibleName("Join a chat")
+        self.join_button.clicked.connect(self._on_join)
+        self.password_edit.returnPressed.connect(self._on_join)
+
+        self.server_button = QPushButton("Run a server")
+        self.server_button.setAccessibleName("Run a server")
+        self.server_button.setToolTip("Only the server, for others to join; no chat window")
+        self.server_button.clicked.connect(self.server_requested)
+
+        self.error = QLabel()
+        self.error.setAccessibleName("Problem")
+        self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.hide()
+
+        join_box = QGroupBox("Join a chat")
+        form = QFormLayout(join_box)
+        form.addRow("Server", self.host_edit)
+        form.addRow("Port", self.port_edit)
+        form.addRow("Password", self.password_edit)
+        form.addRow(self.join_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        layout.addSpacing(8)
+        layout.addWidget(self.host_button)
+        layout.addWidget(join_box)
+        layout.addWidget(self.server_button)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        self._on_host_text(self.host_edit.currentText())
+
+    @Slot(str)
+    def _on_host_text(self, text: str) -> None:
+        if (":" in text and not text.startswith("[") and text.count(":") == 1) or "]:" in text:
+            _host, port = split_host_port(text)
+            self.port_edit.setValue(port)
+        self.join_button.setEnabled(bool(text.strip()))
+
+    @Slot()
+    def _on_join(self) -> None:
+        host, _port = split_host_port(self.host_edit.currentText())
+        if not host:
+            self.show_error("Type the address of the computer that hosts the chat.")
+            return
+        self.join_requested.emit(host, self.port_edit.value(), self.password_edit.text())
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        self.closed.emit()
