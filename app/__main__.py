@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -71,6 +72,8 @@ def run_gui(args: argparse.Namespace) -> int:
     assert isinstance(qt_app, QApplication)
     qt_app.setQuitOnLastWindowClosed(False)  # the controller decides, after QUIT went out
     controller = ChatboxApp(Settings())
+    # Hosting listens on every interface; test rigs keep it on loopback with this variable.
+    controller.listen_address = os.environ.get("CHATBOX_LISTEN_ADDRESS") or None
     controller.finished.connect(qt_app.quit)
     watcher = SignalWatcher((signal.SIGINT, signal.SIGTERM))
     watcher.received.connect(controller.shutdown)

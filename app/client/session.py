@@ -133,7 +133,7 @@ class ChatSession(QObject):
         handler = self._handlers.get(msg.command)
         if handler is not None:
             handler(msg)
-        elif msg.command.isdigit():
+        elif msg.command.isdecimal():
             self._irc_numeric(msg)
 
     # ---------------------------------------------------------------- IRC events

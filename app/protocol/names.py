@@ -29,7 +29,7 @@ def nick_problem(nick: str, nicklen: int = NICKLEN) -> str | None:
         return "A nickname cannot be empty."
     if len(nick) > nicklen:
         return f"A nickname can have at most {nicklen} characters."
-    if nick[0].isdigit() or nick[0] == "-":
+    if nick[0].isdecimal() or nick[0] == "-":
         return "A nickname cannot start with a digit or '-'."
     if _NICK_RE.match(nick) is None:
         return "A nickname can use letters, digits and - [ ] \\ ` _ ^ { | } only."

@@ -31,7 +31,7 @@ class ServerInfo:
                 self.chantypes = value or ""
             elif key == "PREFIX" and value:
                 self.prefix_modes, self.prefix_symbols = parse_prefix(value)
-            elif key == "NICKLEN" and value and value.isdigit():
+            elif key == "NICKLEN" and value and value.isdecimal():
                 self.nicklen = int(value)
             elif key == "NETWORK" and value:
                 self.network = value

@@ -46,8 +46,9 @@ class CloseConfirm:
         return answer == QMessageBox.StandardButton.Close
 
 
-def start_server(port: int | None) -> tuple[ChatServer, str]:
+def start_server(port: int | None, address: str | None = None) -> tuple[ChatServer, str]:
     """A server on ``port``, or on 6667 and the next free ports; the note says what happened.
+    ``address`` None listens on every interface (tests pass 127.0.0.1).
 
     Raises :class:`ListenError` when no port could be had.
     """
@@ -57,7 +58,7 @@ def start_server(port: int | None) -> tuple[ChatServer, str]:
     for candidate in tries:
         server = ChatServer(ServerConfig(name=name, description="Chatbox hosted chat"))
         try:
-            server.listen(None, candidate)
+            server.listen(address, candidate)
         except ListenError as exc:
             first_error = first_error or exc
             server.deleteLater()
@@ -87,6 +88,8 @@ class ChatboxApp(QObject):
         self._host_window: ChatWindow | None = None
         self._stopping = False
         self._finished = False
+        self.listen_address: str | None = None  # every interface; tests use 127.0.0.1
+        self.host_port: int | None = None  # 6667 or the next free; tests use 0
 
     # ---------------------------------------------------------------- start screen
     def show_start(self, error: str = "") -> StartWindow:
@@ -111,7 +114,7 @@ class ChatboxApp(QObject):
     def _on_host_requested(self) -> None:
         nick = self._ask_nick()
         if nick:
-            self.host_chat(nick)
+            self.host_chat(nick, self.host_port)
 
     @Slot(str, int, str)
     def _on_join_requested(self, host: str, port: int, password: str) -> None:
@@ -168,7 +171,7 @@ class ChatboxApp(QObject):
     def host_chat(self, nick: str, port: int | None = None) -> ChatWindow | None:
         """Start the bundled server here and join it over loopback."""
         try:
-            self.server, note = start_server(port)
+            self.server, note = start_server(port, self.listen_address)
         except ListenError as exc:
             self.show_start(f"Could not host the chat: {exc}.")
             return None
@@ -199,13 +202,13 @@ class ChatboxApp(QObject):
     def run_server(self, port: int | None = None) -> ServerWindow | None:
         """The server window only."""
         try:
-            self.server, note = start_server(port)
+            self.server, note = start_server(port, self.listen_address)
         except ListenError as exc:
             self.show_start(f"Could not start the server: {exc}.")
             return None
         self.server_window = ServerWindow(self.server, note)
+        self.server_window.closed.connect(self._on_server_window_closed)
         self.server_window.stop_requested.connect(self.shutdown)
-        self.server_window.closed.connect(self.shutdown)
         self.server_window.show()
         if self.start_window is not None:
             self.start_window.hide()
@@ -221,6 +224,11 @@ class ChatboxApp(QObject):
             self.shutdown()
         elif not self.chat_windows and self.server is None and not self._start_visible():
             self._finish()
+
+    @Slot()
+    def _on_server_window_closed(self) -> None:
+        self.server_window = None
+        self.shutdown()
 
     @Slot()
     def _on_start_closed(self) -> None:

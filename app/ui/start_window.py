@@ -32,10 +32,10 @@ def split_host_port(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, i
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
         port = rest.lstrip(":")
-        return host, int(port) if port.isdigit() else default_port
+        return host, int(port) if port.isdecimal() else default_port
     if text.count(":") == 1:
         host, _, port = text.partition(":")
-        return host, int(port) if port.isdigit() else default_port
+        return host, int(port) if port.isdecimal() else default_port
     return text, default_port
 
 
@@ -72,6 +72,8 @@ class StartWindow(QWidget):
         line = self.host_edit.lineEdit()
         assert line is not None
         line.setPlaceholderText("e.g. 192.168.1.20 or chat.example.org:6667")
+        line.setAccessibleName("Server address")
+        self.host_edit.view().setAccessibleName("Recent servers")
         self.host_edit.currentTextChanged.connect(self._on_host_text)
         self.port_edit = QSpinBox()
         self.port_edit.setAccessibleName("Port")

@@ -221,7 +221,7 @@ def handle_list(core: ServerCore, client: Client, msg: Message) -> None:
     minimum, maximum = -1, 1 << 31
     names: list[str] = []
     for item in wanted:
-        if item[0] in "<>" and item[1:].isdigit():
+        if item[0] in "<>" and item[1:].isdecimal():
             if item[0] == ">":
                 minimum = int(item[1:])
             else:

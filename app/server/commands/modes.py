@@ -155,7 +155,7 @@ def change_channel_modes(
                 value = args.pop(0)
                 if not allowed():
                     continue
-                if not value.isdigit() or int(value) <= 0:
+                if not value.isdecimal() or int(value) <= 0:
                     core.reply(
                         client, rpl.ERR_INVALIDMODEPARAM, channel.name, "l", value, "Invalid limit"
                     )

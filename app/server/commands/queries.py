@@ -169,7 +169,7 @@ def handle_whowas(core: ServerCore, client: Client, msg: Message) -> None:
         return
     nick = msg.params[0]
     count_text = msg.param(1)
-    count = int(count_text) if count_text.lstrip("-").isdigit() else 0
+    count = int(count_text) if count_text.lstrip("-").isdecimal() else 0
     entries = list(core.whowas.get(irc_lower(nick), ()))
     if count > 0:
         entries = entries[:count]

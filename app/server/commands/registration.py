@@ -48,7 +48,7 @@ def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
         if not client.registered:
             client.negotiating = True
         version = msg.param(1)
-        if version.isdigit() and int(version) >= 302:
+        if version.isdecimal() and int(version) >= 302:
             client.cap_version = max(client.cap_version, int(version))
             client.caps |= {"cap-notify"}
         _send_cap_list(core, client, "LS", _offered(client))

@@ -1,0 +1,171 @@
+"""Start screen → Host a chat → nickname → chat window, with other people joining."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.client.session import ChatSession
+from app.server.listener import ChatServer
+from app.ui.controller import ChatboxApp, CloseConfirm
+from app.ui.input_line import PasteConfirm
+from app.ui.nick_dialog import NickDialog
+from tests.ui.conftest import LoopClient
+
+MakeLoopClient = Callable[[int], LoopClient]
+
+
+def members(session: ChatSession, room: str = "#chatbox") -> list[str]:
+    found = session.rooms.get(room)
+    return found.members.nicks() if found else []
+
+
+def texts(window_session: ChatSession, room: str) -> list[str]:
+    found = window_session.rooms.get(room)
+    return [line.text for line in found.messages.lines()] if found else []
+
+
+@pytest.fixture
+def hosted(qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Start screen → Host a chat → nickname 'alice' → the chat window in #chatbox."""
+    monkeypatch.setattr(NickDialog, "ask", classmethod(lambda cls, *_args: "alice"))
+    start = chatbox.show_start()
+    qtbot.addWidget(start)
+    qtbot.mouseClick(start.host_button, Qt.MouseButton.LeftButton)
+    assert chatbox.server is not None and chatbox.chat_windows
+    window = chatbox.chat_windows[0]
+    qtbot.waitUntil(lambda: window.session.rooms.get("#chatbox") is not None)
+    qtbot.waitUntil(lambda: window.current_room == "#chatbox")
+    return window
+
+
+def test_host_a_chat_then_a_raw_client_and_the_window_talk(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert "Chatbox" in window.windowTitle()
+    assert not chatbox.start_window.isVisible()  # type: ignore[union-attr]
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.input)
+    assert chatbox.server is not None
+    raw = loop_clients(chatbox.server.port)
+    raw.register(qtbot, "rawbob")
+    raw.send("JOIN #chatbox")
+    names = raw.wait_for(qtbot, lambda m: m.command == "353")
+    assert "@alice" in names.params[-1].split()
+    qtbot.waitUntil(lambda: "rawbob" in window.session.rooms.get("#chatbox").members.nicks())  # type: ignore[union-attr]
+    qtbot.keyClicks(window.input, "hello from the window")
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    msg = raw.wait_for(qtbot, lambda m: m.command == "PRIVMSG")
+    assert msg.params == ("#chatbox", "hello from the window")
+    assert msg.source is not None and msg.source.startswith("alice!")
+    raw.send("PRIVMSG #chatbox :hi alice, raw here")
+    qtbot.waitUntil(lambda: "hi alice, raw here" in texts(window.session, "#chatbox"))
+
+
+def test_a_second_chatbox_joins_and_both_see_each_other(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert chatbox.server is not None
+    bob = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bob")
+    qtbot.waitUntil(lambda: bob.current_room == "#chatbox")
+    qtbot.waitUntil(lambda: members(window.session) == ["alice", "bob"])
+    assert members(bob.session) == ["alice", "bob"]
+    bob.session.send_input("hi alice", "#chatbox")
+    qtbot.waitUntil(lambda: "hi alice" in texts(window.session, "#chatbox"))
+
+
+def test_joining_a_closed_port_says_refused_on_the_start_screen(
+    qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(NickDialog, "ask", classmethod(lambda cls, *_args: "bob"))
+    from app.server.config import ServerConfig
+
+    gone = ChatServer(ServerConfig(name="x"))
+    gone.listen("127.0.0.1", 0)
+    port = gone.port
+    gone.stop()
+    start = chatbox.show_start()
+    qtbot.addWidget(start)
+    start.host_edit.setCurrentText("127.0.0.1")
+    start.port_edit.setValue(port)
+    qtbot.mouseClick(start.join_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: start.isVisible() and start.error.isVisible())
+    assert "refused" in start.error.text()
+    assert chatbox.chat_windows == []
+    assert chatbox.settings.recent_servers[0] == f"127.0.0.1:{port}"
+
+
+def test_multi_line_paste_asks_then_sends_each_line(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = hosted
+    asked: list[int] = []
+    monkeypatch.setattr(PasteConfirm, "ask", classmethod(
+        lambda cls, parent, count: asked.append(count) or True))
+    assert chatbox.server is not None
+    raw = loop_clients(chatbox.server.port)
+    raw.register(qtbot, "rawbob")
+    raw.send("JOIN #chatbox")
+    raw.wait_for(qtbot, lambda m: m.command == "366")
+    window.input.paste_text("one\ntwo\n\nthree\n")
+    assert asked == [3]
+    qtbot.waitUntil(lambda: [m.params[1] for m in raw.poll() if m.command == "PRIVMSG"]
+                    == ["one", "two", "three"])
+
+
+def test_closing_the_host_window_with_others_connected_asks_first(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = hosted
+    assert chatbox.server is not None
+    raw = loop_clients(chatbox.server.port)
+    raw.register(qtbot, "rawbob")
+    answers = [False, True]
+    monkeypatch.setattr(CloseConfirm, "ask", classmethod(lambda cls, parent, n: answers.pop(0)))
+    window.close()
+    assert window.isVisible() and answers == [True]  # refused: still hosting
+    window.close()
+    error = raw.wait_for(qtbot, lambda m: m.command == "ERROR")
+    assert error.params == ("Server shutting down",)
+    qtbot.waitUntil(lambda: chatbox._finished)
+
+
+def test_keyboard_habits_history_completion_and_room_switching(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert chatbox.server is not None
+    chatbox.join_chat("127.0.0.1", chatbox.server.port, "bobby")
+    qtbot.waitUntil(lambda: "bobby" in window.session.rooms.get("#chatbox").members.nicks())  # type: ignore[union-attr]
+    qtbot.keyClicks(window.input, "first line")
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    qtbot.keyClick(window.input, Qt.Key.Key_Up)
+    assert window.input.text() == "first line"
+    window.input.clear()
+    qtbot.keyClicks(window.input, "bo")
+    qtbot.keyClick(window.input, Qt.Key.Key_Tab)
+    assert window.input.text() == "bobby: "
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.input, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    assert window.current_room == "Server"
+    qtbot.keyClick(window.input, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    assert window.current_room == "#chatbox"
+    qtbot.keyClick(window.input, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.find_bar.isVisible()
+    qtbot.keyClicks(window.find_bar, "first")
+    qtbot.keyClick(window.find_bar, Qt.Key.Key_Return)
+    found = window.messages.currentIndex()
+    assert found.isValid() and "first line" in found.data()
+    qtbot.keyClick(window.input, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "alice" not in chatbox.chat_windows[1].session.rooms.get(
+        "#chatbox").members.nicks())  # type: ignore[union-attr]
+    assert window.session.rooms.get("#chatbox") is None

@@ -1,0 +1,75 @@
+"""Single windows: the nickname dialog's validation, accessible names everywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialogButtonBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from app.client.session import ChatSession
+from app.server.config import ServerConfig
+from app.server.listener import ChatServer
+from app.ui.chat_window import ChatWindow
+from app.ui.nick_dialog import NickDialog
+from app.ui.server_window import ServerWindow
+from app.ui.start_window import StartWindow, split_host_port
+
+INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView,
+               QPlainTextEdit)
+
+
+def unnamed(window: QWidget) -> list[str]:
+    """Interactive widgets without an accessible name (a screen reader would say nothing)."""
+    missing = []
+    for widget in window.findChildren(QWidget):
+        if not isinstance(widget, INTERACTIVE) or isinstance(widget.parent(), QAbstractSpinBox):
+            continue  # a spin box's own line edit is read through the spin box
+        if not widget.accessibleName():
+            missing.append(f"{type(widget).__name__} {widget.objectName()!r}")
+    return missing
+
+
+def test_nick_dialog_explains_and_blocks_bad_nicks(qtbot: QtBot) -> None:
+    dialog = NickDialog("")
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled() and "empty" in dialog.problem.text()
+    qtbot.keyClicks(dialog.edit, "9lives")
+    assert not ok.isEnabled() and "digit" in dialog.problem.text()
+    dialog.edit.clear()
+    qtbot.keyClicks(dialog.edit, "alice bob")  # the space is refused as you type
+    assert dialog.edit.text() == "alicebob"
+    assert ok.isEnabled() and dialog.problem.text() == ""
+    qtbot.keyClicks(dialog.edit, "x" * 40)
+    assert len(dialog.edit.text()) == 30
+
+
+def test_every_interactive_widget_has_an_accessible_name(qtbot: QtBot) -> None:
+    server = ChatServer(ServerConfig(name="a11y"))
+    server.listen("127.0.0.1", 0)
+    windows: list[QWidget] = [
+        StartWindow(["10.0.0.1:6667"]),
+        NickDialog("alice"),
+        ChatWindow(ChatSession()),
+        ServerWindow(server),
+    ]
+    for window in windows:
+        qtbot.addWidget(window)
+        window.show()
+        assert unnamed(window) == [], type(window).__name__
+    server.stop()
+
+
+def test_addresses_split_into_host_and_port() -> None:
+    assert split_host_port("chat.lan") == ("chat.lan", 6667)
+    assert split_host_port("10.0.0.5:7000") == ("10.0.0.5", 7000)
+    assert split_host_port("[fe80::1]:6697") == ("fe80::1", 6697)
+    assert split_host_port("::1") == ("::1", 6667)
