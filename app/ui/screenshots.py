@@ -1,0 +1,118 @@
+"""``python -m app.ui.screenshots [DIR]``: screenshots of the real windows for the README.
+
+Runs offscreen: hosts a chat on 127.0.0.1, lets two people talk, and saves the start
+screen, the nickname dialog, the chat window (light and dark) and the server window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.client.session import ChatSession
+from app.log import setup_logging
+from app.settings import Settings
+from app.ui.controller import ChatboxApp
+from app.ui.nick_dialog import NickDialog
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2d30", QPalette.ColorRole.WindowText: "#dfe1e5",
+        QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#2b2d30",
+        QPalette.ColorRole.Text: "#dfe1e5", QPalette.ColorRole.Button: "#3c3f41",
+        QPalette.ColorRole.ButtonText: "#dfe1e5", QPalette.ColorRole.Highlight: "#2f65ca",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Link: "#6ea8fe",
+        QPalette.ColorRole.PlaceholderText: "#8c8f94", QPalette.ColorRole.ToolTipBase: "#3c3f41",
+        QPalette.ColorRole.ToolTipText: "#dfe1e5",
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def save(widget: QWidget, path: Path) -> None:
+    widget.show()
+    wait(150)
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    setup_logging()  # the server window shows the server's log
+    light = app.palette()
+    settings = Settings(QSettings(str(out / ".screenshots.ini"), QSettings.Format.IniFormat))
+    settings.remember_server("192.168.1.20", 6667)
+    chatbox = ChatboxApp(settings)
+    chatbox.listen_address = "127.0.0.1"
+
+    start = chatbox.show_start()
+    start.resize(440, 420)
+    save(start, out / "start.png")
+    dialog = NickDialog("9lives")
+    dialog.resize(360, 150)
+    save(dialog, out / "nickname.png")
+    dialog.close()
+
+    window = chatbox.host_chat("alice", 0)
+    assert window is not None and chatbox.server is not None
+    bob = ChatSession()
+    bob.autojoin = ["#chatbox"]
+    bob.connection.connect_to("127.0.0.1", chatbox.server.port, "bob")
+    carol = ChatSession()
+    carol.autojoin = ["#chatbox"]
+    carol.connection.connect_to("127.0.0.1", chatbox.server.port, "carol")
+    wait(800)
+    window.session.send_input("/topic Friday lunch — where shall we go?", "#chatbox")
+    wait(100)
+    for who, text in [
+        (bob, "Hi all! The new place on Main Street has a menu online: https://example.org/menu"),
+        (window.session, "Looks good. 12:30?"),
+        (carol, "/me is in, but can only stay an hour"),
+        (bob, "12:30 works. I'll book a table for three."),
+        (window.session, "Great, thanks bob"),
+    ]:
+        who.send_input(text, "#chatbox")
+        wait(150)
+    window.resize(1000, 560)
+    window.show_room("#chatbox")
+    save(window, out / "chat-light.png")
+    app.setPalette(dark_palette())
+    save(window, out / "chat-dark.png")
+    app.setPalette(light)
+
+    server_window = chatbox.run_server(0)
+    assert server_window is not None and chatbox.server is not None
+    guests = []
+    for nick in ("dana", "eve"):
+        guest = ChatSession()
+        guest.autojoin = ["#chatbox"]
+        guest.connection.connect_to("127.0.0.1", chatbox.server.port, nick)
+        guests.append(guest)
+    wait(1200)
+    server_window.resize(560, 520)
+    save(server_window, out / "server.png")
+    (out / ".screenshots.ini").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots")))
