@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -169,3 +169,47 @@ def test_keyboard_habits_history_completion_and_room_switching(
     qtbot.waitUntil(lambda: "alice" not in chatbox.chat_windows[1].session.rooms.get(
         "#chatbox").members.nicks())  # type: ignore[union-attr]
     assert window.session.rooms.get("#chatbox") is None
+
+
+def test_text_from_the_wire_is_never_rich_text_and_links_are_found(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient,  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert chatbox.server is not None
+    raw = loop_clients(chatbox.server.port)
+    raw.register(qtbot, "mallory")
+    raw.send("JOIN #chatbox")
+    window.session.send_input("/topic <b>bold</b> <img src=x>", "#chatbox")
+    raw.send("PRIVMSG #chatbox :<i>not italic</i> see https://example.org/a?b=1.")
+    qtbot.waitUntil(lambda: any("not italic" in t for t in texts(window.session, "#chatbox")))
+    qtbot.waitUntil(lambda: window.topic.text() == "<b>bold</b> <img src=x>")
+    assert window.topic.textFormat() == Qt.TextFormat.PlainText
+    model = window.messages.model()
+    model.flush()  # type: ignore[attr-defined]
+    row = model.rowCount() - 1
+    index = model.index(row, 0)
+    assert index.data() == "<mallory> <i>not italic</i> see https://example.org/a?b=1."
+    window.resize(900, 500)
+    window.messages.scrollToBottom()
+    qtbot.waitUntil(lambda: window.messages.visualRect(index).isValid())
+    rect = window.messages.visualRect(index)
+    hits = {
+        window.messages.link_at(QPointF(x, rect.center().y()))
+        for x in range(rect.left(), rect.right(), 4)
+    }
+    assert "https://example.org/a?b=1" in hits  # the full stop is not part of the link
+
+
+def test_hosting_on_a_busy_port_says_so_in_words(qtbot: QtBot, chatbox: ChatboxApp) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert chatbox.host_chat("alice", port) is None
+    start = chatbox.start_window
+    assert start is not None and start.isVisible()
+    assert start.error.text() == (
+        f"Could not host the chat: port {port} is already in use on 127.0.0.1."
+    )
