@@ -179,7 +179,11 @@ class ChatboxApp(QObject):
         window.close_guard = lambda: self._confirm_stop_hosting(window)
         self._host_window = window
         lines = [note] if note else []
-        addresses = share_addresses(self.server.port)
+        addresses = (
+            [f"{self.listen_address}:{self.server.port}"]
+            if self.listen_address
+            else share_addresses(self.server.port)
+        )
         if addresses:
             lines.append("You are hosting. Others join with: " + ", ".join(addresses))
         else:
