@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -73,3 +76,27 @@ def test_addresses_split_into_host_and_port() -> None:
     assert split_host_port("10.0.0.5:7000") == ("10.0.0.5", 7000)
     assert split_host_port("[fe80::1]:6697") == ("fe80::1", 6697)
     assert split_host_port("::1") == ("::1", 6667)
+
+
+def test_windows_render_text_and_are_saved_as_artifacts(qtbot: QtBot, tmp_path: Path) -> None:
+    """Each window drawn offscreen shows text (not empty boxes: a font was found); the PNGs
+    land in $CHATBOX_ARTIFACTS (CI) or the test's temporary folder, to look at."""
+    out = Path(os.environ.get("CHATBOX_ARTIFACTS", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    server = ChatServer(ServerConfig(name="shots"))
+    server.listen("127.0.0.1", 0)
+    windows: dict[str, QWidget] = {
+        "start": StartWindow(["10.0.0.1:6667"]),
+        "nickname": NickDialog("alice"),
+        "chat": ChatWindow(ChatSession()),
+        "server": ServerWindow(server),
+    }
+    for name, window in windows.items():
+        qtbot.addWidget(window)
+        window.show()
+        image = window.grab().toImage()
+        assert image.save(str(out / f"{name}.png"))
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
+                   for y in range(0, image.height(), 3)}
+        assert len(colours) > 40, f"{name}: no text drawn ({len(colours)} colours)"
+    server.stop()
