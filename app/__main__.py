@@ -10,7 +10,6 @@ chatbox --version
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -18,9 +17,6 @@ from collections.abc import Sequence
 
 from app import __version__
 from app.protocol.names import nick_problem
-
-log = logging.getLogger("chatbox.ui")
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chatbox", description="Chatbox: group chat.")
@@ -61,6 +57,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from app.log import setup_logging
     from app.server.signals import SignalWatcher
     from app.settings import APPLICATION, ORGANIZATION, Settings
+    from app.ui import errors
     from app.ui.controller import ChatboxApp
     from app.ui.start_window import split_host_port
 
@@ -77,7 +74,7 @@ def run_gui(args: argparse.Namespace) -> int:
     controller.finished.connect(qt_app.quit)
     watcher = SignalWatcher((signal.SIGINT, signal.SIGTERM))
     watcher.received.connect(controller.shutdown)
-    sys.excepthook = _log_unexpected
+    errors.install()
 
     if args.host_chat:
         controller.host_chat(args.nick, args.port)  # on failure the start screen says why
@@ -89,12 +86,6 @@ def run_gui(args: argparse.Namespace) -> int:
     status = qt_app.exec()
     watcher.close()
     return status
-
-
-def _log_unexpected(kind: type[BaseException], value: BaseException, tb: object) -> None:
-    """No traceback reaches a person: log it, say one friendly line."""
-    log.error("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
-    print(f"Chatbox: something went wrong ({kind.__name__}); see the log.", file=sys.stderr)
 
 
 if __name__ == "__main__":

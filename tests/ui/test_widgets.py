@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -21,6 +23,7 @@ from app.client.session import ChatSession
 from app.server.config import ServerConfig
 from app.server.listener import ChatServer
 from app.ui.chat_window import ChatWindow
+from app.ui.errors import friendly_line, report_unexpected
 from app.ui.nick_dialog import NickDialog
 from app.ui.server_window import ServerWindow
 from app.ui.start_window import StartWindow, split_host_port
@@ -100,3 +103,20 @@ def test_windows_render_text_and_are_saved_as_artifacts(qtbot: QtBot, tmp_path: 
                    for y in range(0, image.height(), 3)}
         assert len(colours) > 40, f"{name}: no text drawn ({len(colours)} colours)"
     server.stop()
+
+
+def test_an_unexpected_error_is_logged_and_shown_as_one_line(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    window = ChatWindow(ChatSession())
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        raise KeyError("boom")
+    except KeyError as exc:
+        with caplog.at_level(logging.ERROR, logger="chatbox.ui"):
+            report_unexpected(KeyError, exc, exc.__traceback__)
+    assert window.statusBar().currentMessage() == friendly_line(KeyError)
+    assert "Traceback" in caplog.text  # the whole story is in the log
+    err = capsys.readouterr().err
+    assert err.strip() == f"Chatbox: {friendly_line(KeyError)}"  # one line for a person
