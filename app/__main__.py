@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from app import __version__
 from app.protocol.names import nick_problem
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chatbox", description="Chatbox: group chat.")
     parser.add_argument("--join", metavar="HOST[:PORT]", help="join the chat at this address")
