@@ -162,3 +162,14 @@ def test_disconnected_by_the_server_gives_its_reason(
         chat_server.stop()
     assert gone.args[0] == "Disconnected by the server: Server shutting down"
     assert "Disconnected by the server: Server shutting down" in texts(alice, "#chatbox", "error")
+
+
+def test_kick_updates_members_and_tells_the_kicked(qtbot: QtBot, session: MakeSession) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    bob = session("bob", channels=("#chatbox",))
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice", "bob"])
+    alice.send_input("/quote KICK #chatbox bob :too loud", "#chatbox")
+    qtbot.waitUntil(lambda: members(alice, "#chatbox") == ["@alice"])
+    qtbot.waitUntil(lambda: members(bob, "#chatbox") == [])
+    assert "You were kicked from #chatbox by alice (too loud)" in texts(bob, "#chatbox", "kick")
+    assert bob.rooms.get("#chatbox").joined is False  # type: ignore[union-attr]
