@@ -1,7 +1,10 @@
-"""``python -m app.bench server``: the same load against our server, ngircd and two references.
+"""``python -m app.bench server|gui``: the server under load, or the chat window under load.
 
-For each server: a fresh process for the fan-out + latency phase, and a fresh one for the
-idle-connection phase; each phase's load comes from its own generator process.
+server: the same load against our server, ngircd and two references. For each server: a fresh
+process for the fan-out + latency phase, and a fresh one for the idle-connection phase; each
+phase's load comes from its own generator process.
+
+gui: a ChatWindow with a preloaded room and a busy channel over a real socket (gui.py).
 """
 
 from __future__ import annotations
@@ -123,7 +126,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--idle-timeout", type=float, default=180.0, help="idle phase limit, s")
     p.add_argument("--workdir", type=Path, help="keep configs and logs here (default: temp)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    g = sub.add_parser("gui", help="event-loop stalls, memory and open time of the chat window")
+    g.add_argument("-m", "--messages", type=int, default=100_000, help="lines preloaded")
+    g.add_argument("--rate", type=float, default=2000.0, help="messages/s arriving")
+    g.add_argument("--seconds", type=float, default=10.0, help="length of the load phase")
+    g.add_argument("--timeout", type=float, default=60.0, help="limit of every wait, s")
+    g.add_argument("--seed", type=int, default=1, help="of the generated message texts")
+    g.add_argument("--profile", type=int, default=0, metavar="N",
+                   help="cProfile the load phase; print the N top functions (inflates stalls)")
+    g.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
+    if args.command == "gui":
+        if args.messages < 1 or args.rate <= 0 or args.seconds <= 0 or args.timeout <= 0:
+            parser.error("messages, rate, seconds and timeout must be positive")
+        return args
     args.server_kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
     unknown = set(args.server_kinds) - set(servers.KINDS)
     if unknown:
@@ -155,6 +171,10 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if args.command == "gui":
+        from app.bench import gui  # Qt and the whole client: only for this subcommand
+
+        return gui.main(args)
     nofile = raise_nofile_limit()  # inherited by every server and generator we start
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
