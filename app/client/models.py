@@ -1,7 +1,7 @@
 """Item models the windows bind to: rooms, members of a room, messages of a room.
 
 Messages arrive in bursts (history, a busy channel): the message model collects them and
-inserts once per event-loop turn, one beginInsertRows for the lot (QT-NOTES.md).
+inserts them in one batch, one beginInsertRows for the lot (QT-NOTES.md).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ OWN_ROLE = Qt.ItemDataRole.UserRole + 5
 UNREAD_ROLE = Qt.ItemDataRole.UserRole + 6
 MODES_ROLE = Qt.ItemDataRole.UserRole + 7
 ROOM_KIND_ROLE = Qt.ItemDataRole.UserRole + 8
+LINE_ROLE = Qt.ItemDataRole.UserRole + 9  # the ChatLine itself (one call for a delegate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +48,32 @@ class ChatLine:
 
 
 class MessageModel(QAbstractListModel):
-    """The lines of one room, oldest first."""
+    """The lines of one room, oldest first; the view sees only the newest of them.
+
+    A QListView lays out every row it has again on each insert, so a room of 100,000 lines
+    would never show its newest one under load (measured: ``python -m app.bench gui``). The
+    model therefore exposes a window: the last ``WINDOW`` lines while the view follows the
+    bottom (``follow``), growing by ``PAGE`` older lines at a time on request
+    (``fetch_older``). Arrivals are inserted in one batch at most every ``FLUSH_MS``.
+    """
+
+    WINDOW = 500
+    PAGE = 250
+    FLUSH_MS = 50
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lines: list[ChatLine] = []
         self._pending: list[ChatLine] = []
+        self._first = 0  # index in _lines of row 0
+        self.follow = True  # the view is at the bottom: keep the window short
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
+        self._timer.setInterval(self.FLUSH_MS)
         self._timer.timeout.connect(self.flush)
 
     def append(self, line: ChatLine) -> None:
-        """Add ``line``; views see it at the end of this event-loop turn (or at flush())."""
+        """Add ``line``; views see it within FLUSH_MS (or at flush())."""
         self._pending.append(line)
         if not self._timer.isActive():
             self._timer.start()
@@ -67,32 +81,66 @@ class MessageModel(QAbstractListModel):
     def flush(self) -> None:
         if not self._pending:
             return
-        first = len(self._lines)
-        self.beginInsertRows(QModelIndex(), first, first + len(self._pending) - 1)
+        first_row = len(self._lines) - self._first
+        self.beginInsertRows(QModelIndex(), first_row, first_row + len(self._pending) - 1)
         self._lines.extend(self._pending)
         self._pending.clear()
         self.endInsertRows()
+        shown = len(self._lines) - self._first
+        if self.follow and shown > self.WINDOW + self.PAGE:
+            drop = shown - self.WINDOW
+            self.beginRemoveRows(QModelIndex(), 0, drop - 1)
+            self._first += drop
+            self.endRemoveRows()
 
     def lines(self) -> list[ChatLine]:
-        """Every line, pending ones included."""
+        """Every line of the room, pending ones included."""
         return self._lines + self._pending
 
+    @property
+    def has_older(self) -> bool:
+        return self._first > 0
+
+    def fetch_older(self, count: int = PAGE) -> int:
+        """Show up to ``count`` older lines above row 0; returns how many were added."""
+        count = min(count, self._first)
+        if count:
+            self.beginInsertRows(QModelIndex(), 0, count - 1)
+            self._first -= count
+            self.endInsertRows()
+        return count
+
+    def reveal(self, position: int) -> int:
+        """The row of line ``position`` (an index into lines()), fetching older lines first
+        when it is above the window."""
+        self.flush()
+        if position < self._first:
+            self.fetch_older(self._first - position)
+        return position - self._first
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt signature)
-        return 0 if parent.isValid() else len(self._lines)
+        return 0 if parent.isValid() else len(self._lines) - self._first
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+        row = index.row() + self._first
+        if not index.isValid() or not self._first <= row < len(self._lines):
             return None
-        line = self._lines[index.row()]
+        line = self._lines[row]
+        if role == LINE_ROLE:
+            return line
         if role == Qt.ItemDataRole.DisplayRole:
             return f"<{line.sender}> {line.text}" if line.kind == "message" else line.text
-        return {
-            TIME_ROLE: line.time,
-            SENDER_ROLE: line.sender,
-            TEXT_ROLE: line.text,
-            KIND_ROLE: line.kind,
-            OWN_ROLE: line.own,
-        }.get(role)
+        if role == TIME_ROLE:
+            return line.time
+        if role == SENDER_ROLE:
+            return line.sender
+        if role == TEXT_ROLE:
+            return line.text
+        if role == KIND_ROLE:
+            return line.kind
+        if role == OWN_ROLE:
+            return line.own
+        return None
 
 
 @dataclass

@@ -193,19 +193,22 @@ class ChatWindow(QMainWindow):
 
     @Slot()
     def find_next(self) -> None:
-        """Scroll to the next line (upwards, newest first) containing the find text."""
+        """Scroll to the next line (upwards, newest first) containing the find text; the
+        whole room is searched, older lines are shown when the match is among them."""
         needle = self.find_bar.text().lower()
         room = self.session.rooms.get(self._room)
         if not needle or room is None:
             return
         model = room.messages
-        start = self.messages.currentIndex().row()
-        start = model.rowCount() if start < 0 else start
-        for row in list(range(start - 1, -1, -1)) + list(
-            range(model.rowCount() - 1, start - 1, -1)
-        ):
-            if needle in str(model.data(model.index(row), TEXT_ROLE)).lower():
-                index = model.index(row)
+        model.flush()
+        lines = model.lines()
+        first = len(lines) - model.rowCount()  # lines above the shown window
+        current = self.messages.currentIndex()
+        start = current.row() + first if current.isValid() else len(lines)
+        for step in range(1, len(lines) + 1):  # upwards from the current line, wrapping round
+            position = (start - step) % len(lines)
+            if needle in lines[position].text.lower():
+                index = model.index(model.reveal(position))
                 self.messages.setCurrentIndex(index)
                 self.messages.scrollTo(index)
                 return

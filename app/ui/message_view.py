@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt, QUrl
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -25,7 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from app.client.models import KIND_ROLE, OWN_ROLE, SENDER_ROLE, TEXT_ROLE, TIME_ROLE
+from app.client.models import LINE_ROLE, ChatLine, MessageModel
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 PAD = 3.0
@@ -45,35 +53,64 @@ def links(text: str) -> list[tuple[int, int, str]]:
 
 
 class MessageDelegate(QStyledItemDelegate):
-    """Paints ``12:34  nick  text`` with word wrap; events and errors in their own colours."""
+    """Paints ``12:34  nick  text`` with word wrap; events and errors in their own colours.
 
-    def _parts(self, index: QModelIndex | QPersistentModelIndex) -> tuple[str, str, str, str, bool]:
-        when = index.data(TIME_ROLE)
-        stamp = when.astimezone().strftime("%H:%M") if isinstance(when, datetime) else ""
-        kind = str(index.data(KIND_ROLE) or "message")
-        sender = str(index.data(SENDER_ROLE) or "")
-        text = str(index.data(TEXT_ROLE) or "")
-        return stamp, kind, sender, text, bool(index.data(OWN_ROLE))
+    Row heights are cached per line and width, and a line that fits on one row is measured
+    with font metrics instead of a text layout: the view asks for every row's height again
+    on each insert.
+    """
 
-    def _columns(self, option: QStyleOptionViewItem) -> tuple[float, float]:
-        metrics = QFontMetricsF(option.font)
-        time_w = metrics.horizontalAdvance("00:00") + 2 * PAD
-        nick_w = metrics.horizontalAdvance("M" * 9) + 2 * PAD
-        return time_w, nick_w
+    HEIGHT_CACHE = 20_000
 
-    def _body(self, kind: str, sender: str, text: str) -> str:
-        if kind == "action":
-            return f"* {sender} {text}"
-        return text
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # width → {id(ChatLine): height}; Qt asks at more than one width while laying out
+        self._heights: dict[int, dict[int, int]] = {}
+        self._font_key = ""
+        self._metrics = QFontMetricsF(QFont())
+        self._columns_cache = (0.0, 0.0)
+
+    def _prepare(self, option: QStyleOptionViewItem, width: int, *, check_font: bool) -> None:
+        """Reset the caches when the font changed (checked when painting, and once: sizeHint
+        runs for every row on every insert, paint only for the rows on screen)."""
+        if check_font or not self._font_key:
+            font_key = option.font.key()
+            if font_key != self._font_key:
+                self._font_key = font_key
+                self._metrics = QFontMetricsF(option.font)
+                time_w = self._metrics.horizontalAdvance("00:00") + 2 * PAD
+                nick_w = self._metrics.horizontalAdvance("M" * 9) + 2 * PAD
+                self._columns_cache = (time_w, nick_w)
+                self._heights.clear()
+
+    def _cache(self, width: int) -> dict[int, int]:
+        cache = self._heights.get(width)
+        if cache is None or len(cache) > self.HEIGHT_CACHE:
+            if len(self._heights) >= 4:  # a window being resized: keep a few widths only
+                self._heights.clear()
+            cache = self._heights[width] = {}
+        return cache
+
+    @staticmethod
+    def _line(index: QModelIndex | QPersistentModelIndex) -> ChatLine | None:
+        line = index.data(LINE_ROLE)
+        return line if isinstance(line, ChatLine) else None
+
+    def _text_x(self, line: ChatLine) -> float:
+        time_w, nick_w = self._columns_cache
+        return time_w + (0 if line.kind in EVENT_KINDS or line.kind == "action" else nick_w + GAP)
+
+    @staticmethod
+    def _body(line: ChatLine) -> str:
+        return f"* {line.sender} {line.text}" if line.kind == "action" else line.text
 
     def layout(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex, width: float
+        self, option: QStyleOptionViewItem, line: ChatLine, width: float
     ) -> tuple[QTextLayout, float]:
         """The wrapped text of one row and its x offset."""
-        _stamp, kind, sender, text, _own = self._parts(index)
-        time_w, nick_w = self._columns(option)
-        x = time_w + (0 if kind in EVENT_KINDS or kind == "action" else nick_w + GAP)
-        layout = QTextLayout(self._body(kind, sender, text), option.font)
+        self._prepare(option, int(width), check_font=False)
+        x = self._text_x(line)
+        layout = QTextLayout(self._body(line), option.font)
         text_option = QTextOption()
         text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(text_option)
@@ -90,12 +127,12 @@ class MessageDelegate(QStyledItemDelegate):
         y = 0.0
         available = max(40.0, width - x - PAD)
         while True:
-            line = layout.createLine()
-            if not line.isValid():
+            text_line = layout.createLine()
+            if not text_line.isValid():
                 break
-            line.setLineWidth(available)
-            line.setPosition(QPointF(0, y))
-            y += line.height()
+            text_line.setLineWidth(available)
+            text_line.setPosition(QPointF(0, y))
+            y += text_line.height()
         layout.endLayout()
         return layout, x
 
@@ -103,8 +140,22 @@ class MessageDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         width = option.rect.width() if option.rect.width() > 0 else 600
-        layout, _x = self.layout(option, index, width)
-        return QSize(width, int(layout.boundingRect().height() + 2 * PAD))
+        line = self._line(index)
+        if line is None:
+            return QSize(width, 0)
+        self._prepare(option, width, check_font=False)
+        cache = self._cache(width)
+        height = cache.get(id(line))
+        if height is None:
+            body = self._body(line)
+            available = max(40.0, width - self._text_x(line) - PAD)
+            if "\n" not in body and self._metrics.horizontalAdvance(body) <= available:
+                text_height = self._metrics.height()
+            else:
+                text_height = self.layout(option, line, width)[0].boundingRect().height()
+            height = int(text_height + 2 * PAD + 0.999)
+            cache[id(line)] = height
+        return QSize(width, height)
 
     def paint(
         self,
@@ -112,14 +163,19 @@ class MessageDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        stamp, kind, sender, _text, own = self._parts(index)
+        line = self._line(index)
+        if line is None:
+            return
+        self._prepare(option, option.rect.width(), check_font=True)
+        kind, sender = line.kind, line.sender
+        stamp = line.time.astimezone().strftime("%H:%M")
         palette = option.palette
         dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
         painter.save()
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
         rect = QRectF(option.rect).adjusted(PAD, PAD, -PAD, -PAD)
-        time_w, nick_w = self._columns(option)
+        time_w, nick_w = self._columns_cache
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
         painter.setPen(muted)
         painter.drawText(
@@ -128,10 +184,9 @@ class MessageDelegate(QStyledItemDelegate):
             stamp,
         )
         if kind not in EVENT_KINDS and kind != "action" and sender:
-            colour = nick_colour(sender, dark)
-            painter.setPen(colour)
+            painter.setPen(nick_colour(sender, dark))
             font = QFont(option.font)
-            font.setBold(own)
+            font.setBold(line.own)
             painter.setFont(font)
             elided = QFontMetricsF(font).elidedText(
                 sender, Qt.TextElideMode.ElideRight, nick_w - 2 * PAD
@@ -150,7 +205,7 @@ class MessageDelegate(QStyledItemDelegate):
         elif kind == "notice":
             text_colour = QColor("#c678dd") if dark else QColor("#7b1fa2")
         painter.setPen(text_colour)
-        layout, x = self.layout(option, index, option.rect.width())
+        layout, x = self.layout(option, line, option.rect.width())
         layout.draw(painter, QPointF(option.rect.left() + x + PAD, rect.top()))
         painter.restore()
 
@@ -158,14 +213,17 @@ class MessageDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex, point: QPointF
     ) -> str | None:
         """The link under ``point`` (view coordinates) in row ``index``, if any."""
-        layout, x = self.layout(option, index, option.rect.width())
+        line = self._line(index)
+        if line is None:
+            return None
+        layout, x = self.layout(option, line, option.rect.width())
         local = QPointF(
             point.x() - option.rect.left() - x - PAD, point.y() - option.rect.top() - PAD
         )
         for i in range(layout.lineCount()):
-            line = layout.lineAt(i)
-            if line.y() <= local.y() < line.y() + line.height():
-                pos = line.xToCursor(local.x())
+            text_line = layout.lineAt(i)
+            if text_line.y() <= local.y() < text_line.y() + text_line.height():
+                pos = text_line.xToCursor(local.x())
                 for start, end, url in links(layout.text()):
                     if start <= pos < end:
                         return url
@@ -180,8 +238,10 @@ class MessageView(QListView):
         self.setAccessibleName("Messages")
         self.delegate = MessageDelegate(self)
         self.setItemDelegate(self.delegate)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(200)
+        # The model shows at most ~1,500 rows and heights are cached: one pass is cheap,
+        # and Batched mode restarts from row 0 on every insert (measured: it never reached
+        # the newest line of a busy room).
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.setWordWrap(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
@@ -192,7 +252,26 @@ class MessageView(QListView):
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
 
     def _on_scrolled(self, value: int) -> None:
-        self._at_bottom = value >= self.verticalScrollBar().maximum() - 4
+        bar = self.verticalScrollBar()
+        self._at_bottom = value >= bar.maximum() - 4
+        model = self.model()
+        if isinstance(model, MessageModel):
+            model.follow = self._at_bottom
+            if value == bar.minimum() and model.has_older:
+                self._load_older(model)
+
+    def _load_older(self, model: MessageModel) -> None:
+        """Scrolled to the top: show older lines above, keeping the same line in view."""
+        top = self.indexAt(self.viewport().rect().topLeft())
+        added = model.fetch_older()
+        if added and top.isValid():
+            self.scrollTo(model.index(top.row() + added), QListView.ScrollHint.PositionAtTop)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        self._at_bottom = True
+        if isinstance(model, MessageModel):
+            model.follow = True
 
     def _on_range_changed(self, _low: int, _high: int) -> None:
         if self._at_bottom:

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from app.client.models import (
     KIND_ROLE,
     SENDER_ROLE,
+    TEXT_ROLE,
     ChatLine,
     MemberModel,
     MessageModel,
@@ -60,3 +61,27 @@ def test_room_model_finds_rooms_by_casemapped_name(qtmodeltester) -> None:  # ty
     rooms.close("#CHAT[1]")
     assert rooms.rowCount() == 1
     qtmodeltester.check(rooms)
+
+
+def test_message_model_shows_a_window_and_older_lines_on_request(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = MessageModel()
+    now = datetime.now(UTC)
+    for i in range(3000):
+        model.append(ChatLine(now, "bob", f"line {i}"))
+    model.flush()
+    # Following the bottom: only the newest lines are rows; every line is still kept.
+    assert model.rowCount() == MessageModel.WINDOW
+    assert len(model.lines()) == 3000
+    assert model.data(model.index(model.rowCount() - 1), TEXT_ROLE) == "line 2999"
+    assert model.has_older
+    model.follow = False  # the user scrolled up: the window only grows
+    assert model.fetch_older() == MessageModel.PAGE
+    oldest_shown = 3000 - MessageModel.WINDOW - MessageModel.PAGE
+    assert model.data(model.index(0), TEXT_ROLE) == f"line {oldest_shown}"
+    row = model.reveal(10)  # find jumped to an old line: it becomes a row
+    assert model.data(model.index(row), TEXT_ROLE) == "line 10"
+    assert model.rowCount() == 2990
+    model.append(ChatLine(now, "bob", "newest"))
+    model.flush()
+    assert model.rowCount() == 2991  # not trimmed while the user reads above
+    qtmodeltester.check(model)
