@@ -24,14 +24,10 @@ def test_server_uses_only_qtcore_and_qtnetwork() -> None:
         assert qt_modules(path) <= {"QtCore", "QtNetwork"}, path
 
 
-# Composition roots build a QApplication: the app's, and the GUI benchmark's.
-COMPOSITION_ROOTS = {"__main__.py", "bench/gui.py"}
-
-
 def test_widgets_and_gui_only_in_ui_and_main() -> None:
     for path in APP.rglob("*.py"):
         rel = path.relative_to(APP).as_posix()
-        if rel.startswith("ui/") or rel in COMPOSITION_ROOTS:
+        if rel.startswith("ui/") or rel == "__main__.py":
             continue
         assert not qt_modules(path) & {"QtGui", "QtWidgets"}, rel
 

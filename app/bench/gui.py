@@ -34,68 +34,37 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Slot
 
 from app.bench import servers
 from app.bench.feeder import WORDS, sample_text
+from app.bench.gui_report import (
+    FRESH_SAMPLE_MS,
+    TARGET_FRESH_PCT,
+    TARGET_P99_MS,
+    GuiReport,
+    table,
+)
 from app.bench.procstat import cpu_seconds, die_with_parent, rss_kib
 from app.client.models import ChatLine, MessageModel
 from app.client.session import SERVER_ROOM, ChatSession
+from app.ui.application import gui_application, platform_name
 from app.ui.chat_window import ChatWindow
 
 CHANNEL = "#bench"
 VIEWER = "viewer"
 FEEDER = "feeder"
-TARGET_P99_MS = 16.0
 TICK_MS = 1
 MAX_TICKS = 2_000_000  # a bound on the tick log, far above 1,000 ticks/s for any sane run
 WINDOW_SIZE = (1000, 700)
-FRESH_SAMPLE_MS = 100
-TARGET_FRESH_PCT = 95.0  # a view that lays nothing out would pass the stall target
 
 
 class BenchError(RuntimeError):
     """A step did not happen in time; the message says which."""
-
-
-@dataclass
-class GuiReport:
-    platform: str = ""
-    preload: int = 0
-    rate: float = 0.0
-    seconds: float = 0.0
-    preload_s: float | None = None
-    kib_per_1000_model: float | None = None
-    kib_per_1000_shown: float | None = None
-    open_ms: float | None = None
-    open_call_ms: float | None = None
-    open_max_stall_ms: float | None = None
-    expected: int = 0
-    arrived: int = 0
-    in_order: bool = False
-    feed_seconds: float | None = None
-    feed_max_lag_ms: float | None = None
-    arrival_s: float | None = None
-    fresh_pct: float | None = None  # load-phase samples with the newest message on screen
-    caught_up_ms: float | None = None  # after the last arrival, until it was on screen
-    ticks: int = 0
-    stall_p50_ms: float | None = None
-    stall_p99_ms: float | None = None
-    stall_max_ms: float | None = None
-    stalls_over_target: int = 0
-    gui_cpu_pct: float | None = None
-    target_p99_ms: float = TARGET_P99_MS
-    p99_ok: bool | None = None
-    target_fresh_pct: float = TARGET_FRESH_PCT
-    fresh_ok: bool | None = None
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    profile: str = ""
 
 
 class StallMeter(QObject):
@@ -224,7 +193,7 @@ class Bench:
         self.window.show_room(CHANNEL)
         r.open_call_ms = (time.perf_counter() - started) * 1000
         run_until(self._settled, args.timeout, f"opening {CHANNEL}", poll_ms=1)
-        QApplication.processEvents()  # the paint that the last layout asked for
+        QCoreApplication.processEvents()  # the paint that the last layout asked for
         r.open_ms = (time.perf_counter() - started) * 1000
         self.meter.stop()
         r.open_max_stall_ms = max(self.meter.stalls_ms(), default=0.0)
@@ -356,8 +325,8 @@ def measure(args: argparse.Namespace) -> GuiReport:
     """Start a server, run the bench in this process's QApplication, stop the server."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     report = GuiReport(preload=args.messages, rate=args.rate, seconds=args.seconds)
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    report.platform = QApplication.platformName()
+    app = gui_application()
+    report.platform = platform_name()
     with tempfile.TemporaryDirectory(prefix="chatbox-bench-gui-") as tmp:
         try:
             server = servers.start("ours", Path(tmp))
@@ -374,45 +343,6 @@ def measure(args: argparse.Namespace) -> GuiReport:
             app.processEvents()
             server.stop()
     return report
-
-
-def _fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:,.{digits}f}{unit}"
-
-
-def _verdict(ok: bool | None) -> str:
-    return {None: "n/a", True: "PASS", False: "FAIL"}[ok]
-
-
-def table(r: GuiReport) -> str:
-    rows = [
-        ("platform", r.platform, ""),
-        ("preloaded messages", f"{r.preload:,}", f"built in {_fmt(r.preload_s, ' s', 2)}"),
-        ("memory / 1,000 messages (model)", _fmt(r.kib_per_1000_model, " KiB"), "RSS delta"),
-        ("memory / 1,000 messages (shown)", _fmt(r.kib_per_1000_shown, " KiB"),
-         "model + laid-out view"),
-        ("time to open the room", _fmt(r.open_ms, " ms"),
-         f"show_room() itself {_fmt(r.open_call_ms, ' ms')}"),
-        ("longest stall while opening", _fmt(r.open_max_stall_ms, " ms"), ""),
-        ("load", f"{r.rate:g}/s for {r.seconds:g} s",
-         f"sent in {_fmt(r.feed_seconds, ' s', 2)}, max lag {_fmt(r.feed_max_lag_ms, ' ms')}"),
-        ("arrived in the model", f"{r.arrived:,}/{r.expected:,}",
-         f"in order: {'yes' if r.in_order else 'NO'}; last after {_fmt(r.arrival_s, ' s', 2)}"),
-        ("event-loop stall p50", _fmt(r.stall_p50_ms, " ms", 2), f"{r.ticks:,} ticks"),
-        ("event-loop stall p99", _fmt(r.stall_p99_ms, " ms", 2),
-         f"target < {r.target_p99_ms:g} ms: {_verdict(r.p99_ok)}"),
-        ("event-loop stall max", _fmt(r.stall_max_ms, " ms", 2),
-         f"{r.stalls_over_target:,} stalls >= {r.target_p99_ms:g} ms"),
-        ("GUI process CPU", _fmt(r.gui_cpu_pct, " %"), "of one core, during the load"),
-        ("newest message on screen", _fmt(r.fresh_pct, " %"),
-         f"of {FRESH_SAMPLE_MS} ms samples in the load; target >= {r.target_fresh_pct:g} %: "
-         f"{_verdict(r.fresh_ok)}"),
-        ("... after the last arrival", _fmt(r.caught_up_ms, " ms"), "until it was on screen"),
-    ]
-    width = max(len(name) for name, _, _ in rows)
-    vwidth = max(len(value) for _, value, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value:>{vwidth}}  {note}".rstrip()
-                     for name, value, note in rows)
 
 
 def main(args: argparse.Namespace) -> int:
