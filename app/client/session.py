@@ -36,6 +36,11 @@ def message_time(msg: Message) -> datetime:
     return datetime.now(UTC)
 
 
+def reason_of(msg: Message, index: int) -> str:
+    """`` (reason)`` from parameter ``index``, or nothing."""
+    return f" ({msg.param(index)})" if msg.param(index) else ""
+
+
 def nick_of(source: str | None) -> str:
     return (source or "").partition("!")[0]
 
@@ -155,20 +160,16 @@ class ChatSession(QObject):
         if room is None:
             return
         if self.connection.is_me(nick):
-            room.joined = False
-            room.members.clear()
-            self._event(room, msg, f"You left {channel}", "part")
+            self._left(room, msg, f"You left {channel}", "part")
             return
         room.members.remove(nick)
-        reason = f" ({msg.param(1)})" if msg.param(1) else ""
-        self._event(room, msg, f"{nick} left {channel}{reason}", "part")
+        self._event(room, msg, f"{nick} left {channel}{reason_of(msg, 1)}", "part")
 
     def _irc_quit(self, msg: Message) -> None:
         nick = nick_of(msg.source)
-        reason = f" ({msg.param(0)})" if msg.param(0) else ""
         for room in self.rooms.rooms():
             if room.members.remove(nick):
-                self._event(room, msg, f"{nick} quit{reason}", "quit")
+                self._event(room, msg, f"{nick} quit{reason_of(msg, 0)}", "quit")
 
     def _irc_nick(self, msg: Message) -> None:
         old, new = nick_of(msg.source), msg.param(0)
@@ -185,12 +186,9 @@ class ChatSession(QObject):
         room = self.rooms.get(channel)
         if room is None:
             return
-        by = nick_of(msg.source)
-        reason = f" ({msg.param(2)})" if msg.param(2) else ""
+        by, reason = nick_of(msg.source), reason_of(msg, 2)
         if self.connection.is_me(target):
-            room.joined = False
-            room.members.clear()
-            self._event(room, msg, f"You were kicked from {channel} by {by}{reason}", "kick")
+            self._left(room, msg, f"You were kicked from {channel} by {by}{reason}", "kick")
             return
         room.members.remove(target)
         self._event(room, msg, f"{target} was kicked by {by}{reason}", "kick")
@@ -272,6 +270,12 @@ class ChatSession(QObject):
         self._line(where, ChatLine(message_time(msg), "", text, kind))
 
     # ---------------------------------------------------------------- helpers
+    def _left(self, room: Room, msg: Message, text: str, kind: str) -> None:
+        """We are no longer in ``room`` (parted or kicked): it stays, without members."""
+        room.joined = False
+        room.members.clear()
+        self._event(room, msg, text, kind)
+
     def _event(self, room: Room, msg: Message, text: str, kind: str) -> None:
         self._line(room.name, ChatLine(message_time(msg), nick_of(msg.source), text, kind))
 
