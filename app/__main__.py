@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the headless server; the flags of chatbox-server follow",
     )
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add Chatbox to the desktop's application menu (this user)")
+    parser.add_argument("--uninstall-desktop-entry", action="store_true",
+                        help="remove what --install-desktop-entry added")
     parser.add_argument("--version", action="version", version=f"chatbox {__version__}")
     return parser
 
@@ -43,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list.remove("--server")
         return server_main(args_list)
     args = build_parser().parse_args(args_list)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return desktop_entry_command(install=args.install_desktop_entry)
     if (args.join or args.host_chat) and not args.nick:
         print("chatbox: --join and --host-chat need --nick NICK", file=sys.stderr)
         return 2
@@ -52,13 +58,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_gui(args)
 
 
+def desktop_entry_command(*, install: bool) -> int:
+    from app import desktop_entry
+
+    try:
+        paths = desktop_entry.install() if install else desktop_entry.uninstall()
+    except OSError as exc:
+        print(f"chatbox: cannot {'install' if install else 'remove'} the launcher: {exc}",
+              file=sys.stderr)
+        return 1
+    verb = "wrote" if install else "removed"
+    print(f"chatbox: {verb} {len(paths)} files under {desktop_entry.data_home()}")
+    return 0
+
+
 def run_gui(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.log import setup_logging
     from app.server.signals import SignalWatcher
     from app.settings import APPLICATION, ORGANIZATION, Settings
-    from app.ui import errors
+    from app.ui import application, errors
     from app.ui.controller import ChatboxApp
     from app.ui.start_window import split_host_port
 
@@ -69,6 +90,9 @@ def run_gui(args: argparse.Namespace) -> int:
     qt_app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(qt_app, QApplication)
     qt_app.setQuitOnLastWindowClosed(False)  # the controller decides, after QUIT went out
+    application.set_identity()
+    if problem := application.font_problem():
+        print(f"chatbox: {problem}", file=sys.stderr)
     controller = ChatboxApp(Settings())
     # Hosting listens on every interface; test rigs keep it on loopback with this variable.
     controller.listen_address = os.environ.get("CHATBOX_LISTEN_ADDRESS") or None
@@ -84,6 +108,8 @@ def run_gui(args: argparse.Namespace) -> int:
         controller.join_chat(host, port, args.nick, channel=args.channel, from_start=False)
     else:
         controller.show_start()
+    if os.environ.get("CHATBOX_STARTUP_PROBE"):  # python -m app.bench startup: time to window
+        QTimer.singleShot(0, qt_app.quit)
     status = qt_app.exec()
     watcher.close()
     return status

@@ -94,3 +94,19 @@ def test_version_and_bad_arguments() -> None:
     done = subprocess.run([sys.executable, "-m", "app", "--join", "x", "--nick", "9bad"],
                           cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 2 and "digit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_no_fonts_is_said_in_words_instead_of_empty_boxes(tmp_path: Path) -> None:
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?>\n<fontconfig><cachedir>'
+                     f"{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CHATBOX_STARTUP_PROBE="1",
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    run = [sys.executable, "-m", "app"]
+    with_fonts = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=TIMEOUT)
+    without = subprocess.run(run, cwd=ROOT, env=dict(env, FONTCONFIG_FILE=str(empty)),
+                             capture_output=True, text=True, timeout=TIMEOUT)
+    assert with_fonts.returncode == 0 and "found no fonts" not in with_fonts.stderr
+    assert without.returncode == 0
+    assert "Chatbox found no fonts" in without.stderr and "fonts-dejavu-core" in without.stderr
