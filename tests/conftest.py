@@ -21,8 +21,11 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start servers with extra flags; all are stopped (SIGTERM) at the end of the test."""
     started: list[ServerProcess] = []
 
-    def start(*args: str, flood_control: bool = False) -> ServerProcess:
-        data_dir = tmp_path / f"server{len(started)}"
+    def start(
+        *args: str, flood_control: bool = False, data_dir: Path | None = None
+    ) -> ServerProcess:
+        """``data_dir``: reuse a previous server's folder (a restart); new one otherwise."""
+        data_dir = data_dir or tmp_path / f"server{len(started)}"
         proc = ServerProcess.start(*args, data_dir=data_dir, flood_control=flood_control)
         started.append(proc)
         return proc

@@ -68,7 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="where this server keeps its files",
+        help="where this server keeps its files (message history); without it, history "
+        "lives in memory only",
+    )
+    parser.add_argument(
+        "--history-days",
+        type=float,
+        default=90.0,
+        metavar="DAYS",
+        help="keep history this many days; 0 keeps it forever (default: 90)",
+    )
+    parser.add_argument(
+        "--history-max",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="keep at most N messages per room; 0 for no limit (default: 100000)",
     )
     parser.add_argument(
         "--no-flood-control",
@@ -131,6 +146,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         registration_timeout=args.registration_timeout,
+        data_dir=args.data_dir,
+        history_days=args.history_days,
+        history_per_target=args.history_max,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app import __version__
 
@@ -41,3 +42,6 @@ class ServerConfig:
     sendq: int = 1024 * 1024
     whowas_per_nick: int = 10
     whowas_nicks: int = 2000
+    data_dir: Path | None = None  # None: history in memory only
+    history_days: float = 90.0  # 0: keep forever
+    history_per_target: int = 100_000  # 0: no limit

@@ -20,6 +20,7 @@ from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
 from app.protocol.framing import decode_line
 from app.protocol.message import Message, add_tag, format_line, parse, serialize_tags
 from app.server.config import ServerConfig
+from app.server.history import HistoryStore
 from app.server.state import TAG_MESSAGE_TAGS, TAG_TIME, Channel, Client, WhowasEntry
 
 log = logging.getLogger("chatbox.server")
@@ -28,6 +29,7 @@ Handler = Callable[["ServerCore", Client, Message], None]
 
 # Commands a client may send before it is registered; anything else gets 451.
 PRE_REGISTRATION = frozenset({"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"})
+PRUNE_EVERY_TICKS = 7200  # history retention applied about hourly (ticks of ~0.5 s)
 # Commands that cost no flood tokens.
 FREE_COMMANDS = frozenset({"PONG"})
 
@@ -63,6 +65,13 @@ class ServerCore:
         self._time_second = -1
         self._time_text = ""
         self._unlabeled: dict[Client, Callable[[bytes], object]] = {}
+        self.history = HistoryStore(
+            config.data_dir / "history.sqlite3" if config.data_dir else None,
+            max_age_days=config.history_days,
+            max_per_target=config.history_per_target,
+        )
+        self.history.prune(int(wall_clock() * 1000))
+        self._ticks = 0
 
     # ---------------------------------------------------------------- connections
     def connect(
@@ -243,12 +252,12 @@ class ServerCore:
         client_tags: str = "",
         only_tagged: bool = False,
         skip: Client | None = None,
+        time_text: str = "",
     ) -> None:
         """Send one event to many (but ``skip``). The line is serialised once per tag variant
         (at most four), and the same bytes object goes to every recipient of that variant."""
         body = line + "\r\n"
         variants: list[bytes | None] = [None, None, None, None]
-        time_text = ""
         for member in recipients:
             if member is skip:
                 continue
@@ -332,6 +341,9 @@ class ServerCore:
         """Registration timeouts, PING when idle, ping timeouts. Call about once a second."""
         now = self.clock()
         cfg = self.config
+        self._ticks += 1
+        if self._ticks % PRUNE_EVERY_TICKS == 0:
+            self.history.prune(int(self.wall_clock() * 1000))
         for client in list(self.clients):
             if client.closed:
                 continue
@@ -355,6 +367,7 @@ class ServerCore:
         self.clients.clear()
         self.nicks.clear()
         self.channels.clear()
+        self.history.close()
 
     def set_user_mode(self, client: Client, letter: str, on: bool) -> bool:
         """Set or clear one user mode letter; True when it changed (counts kept for LUSERS)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.server.commands import channels, messaging, modes, queries, registration
+from app.server.commands import channels, history, messaging, modes, queries, registration
 
 if TYPE_CHECKING:
     from app.server.core import Handler
@@ -15,4 +15,5 @@ COMMANDS: dict[str, Handler] = {
     **modes.COMMANDS,
     **messaging.COMMANDS,
     **queries.COMMANDS,
+    **history.COMMANDS,
 }

@@ -8,6 +8,7 @@ from app.protocol import numerics as rpl
 from app.protocol.message import Message, format_line, serialize_tags
 from app.server.commands.channels import is_banned
 from app.server.commands.welcome import AWAYLEN
+from app.server.history import format_ms, pair_key
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -55,6 +56,8 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             status = status or STATUS_PREFIXES[name[0]]
             name = name[1:]
         msgid = core.new_msgid()
+        ms = int(core.wall_clock() * 1000)
+        stamp = format_ms(ms)  # the same time in every copy and in history
         if name[:1] == "#":
             channel = core.find_channel(name)
             if channel is None:
@@ -81,6 +84,8 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
                 ]
             else:
                 recipients = members
+            if not status:  # a message to the ops only is not the room's history
+                core.history.add(msgid, channel.folded, ms, line, client_tags)
             core.fanout(
                 recipients,
                 line,
@@ -88,10 +93,12 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
                 client_tags=client_tags,
                 only_tagged=tagmsg,
                 skip=None if echo else client,
+                time_text=stamp,
             )
             if echo and client not in recipients:
                 core.fanout(
-                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg
+                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
+                    time_text=stamp,
                 )
             continue
         user = core.find_nick(name)
@@ -105,20 +112,24 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             (user.nick, text) if not tagmsg else (user.nick,),
             trailing=not tagmsg,
         )
+        core.history.add(msgid, pair_key(client.folded, user.folded), ms, line, client_tags)
         if user is client:
             # Delivered once, without a label; a labeled sender with echo-message also
             # gets its labeled echo (IRCv3 labeled-response).
             with core.unlabeled(client):
                 core.fanout(
-                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg
+                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
+                    time_text=stamp,
                 )
             if echo and core.is_labeled(client):
                 core.fanout(
-                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg
+                    (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
+                    time_text=stamp,
                 )
             continue
         pair = (user, client) if echo else (user,)
-        core.fanout(pair, line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg)
+        core.fanout(pair, line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
+                    time_text=stamp)
         if loud and user.away is not None:
             core.reply(client, rpl.RPL_AWAY, user.nick, user.away)
 

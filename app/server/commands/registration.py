@@ -24,6 +24,7 @@ CAPABILITIES: dict[str, str] = {
     "away-notify": "",
     "batch": "",
     "cap-notify": "",
+    "draft/chathistory": "",
     "echo-message": "",
     "invite-notify": "",
     "labeled-response": "",

@@ -1,0 +1,143 @@
+"""CHATHISTORY (IRCv3 draft/chathistory): LATEST, BEFORE, AFTER, AROUND, BETWEEN, TARGETS.
+
+References are ``msgid=…`` or ``timestamp=YYYY-MM-DDThh:mm:ss.sssZ`` (``*`` for LATEST);
+replies come in a ``chathistory`` batch (``draft/chathistory-targets`` for TARGETS), with
+each message's original time and msgid. Private history goes only to its two parties.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.protocol.casemap import irc_lower
+from app.protocol.message import Message, format_line
+from app.server.history import Stored, format_ms, pair_key, parse_time
+from app.server.state import TAG_MESSAGE_TAGS
+
+if TYPE_CHECKING:
+    from app.server.core import Handler, ServerCore
+    from app.server.state import Client
+
+MAX_LIMIT = 100
+SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
+
+
+def fail(core: ServerCore, client: Client, code: str, *context: str) -> None:
+    description = {
+        "INVALID_PARAMS": "Invalid parameters",
+        "INVALID_TARGET": "No such target, or no access to its history",
+        "NEED_MORE_PARAMS": "Missing parameters",
+        "UNKNOWN_COMMAND": "Unknown subcommand",
+    }[code]
+    core.send(client, format_line(core.name, "FAIL", ("CHATHISTORY", code, *context, description),
+                                  trailing=True))
+
+
+def handle_chathistory(core: ServerCore, client: Client, msg: Message) -> None:
+    sub = msg.param(0).upper()
+    if not sub:
+        fail(core, client, "NEED_MORE_PARAMS")
+        return
+    if sub not in SUBCOMMANDS:
+        fail(core, client, "UNKNOWN_COMMAND", msg.param(0))
+        return
+    needed = {"BETWEEN": 5, "TARGETS": 4}.get(sub, 4)
+    if len(msg.params) < needed:
+        fail(core, client, "NEED_MORE_PARAMS", sub)
+        return
+    limit_text = msg.params[needed - 1]
+    if not limit_text.isdecimal() or int(limit_text) < 1:
+        fail(core, client, "INVALID_PARAMS", sub, limit_text)
+        return
+    limit = min(int(limit_text), MAX_LIMIT)
+    if sub == "TARGETS":
+        _targets(core, client, msg.params[1], msg.params[2], limit)
+        return
+    name = msg.params[1]
+    key = _target_key(core, client, name)
+    if key is None:
+        fail(core, client, "INVALID_TARGET", sub, name)
+        return
+    history = core.history
+    points = []
+    for ref in msg.params[2 : needed - 1]:
+        point = _point(core, key, ref, allow_star=sub == "LATEST")
+        if point is None:
+            fail(core, client, "INVALID_PARAMS", sub, ref)
+            return
+        points.append(point)
+    if sub == "LATEST":
+        found = history.latest(key, limit, after=points[0])
+    elif sub == "BEFORE":
+        found = history.before(key, points[0], limit)
+    elif sub == "AFTER":
+        found = history.after(key, points[0], limit)
+    elif sub == "AROUND":
+        ms, seq = points[0]
+        before = history.before(key, points[0], limit // 2)
+        found = before + history.after(key, (ms, seq - 1), limit - len(before))
+    else:  # BETWEEN: from the first reference towards the second, both excluded
+        start, end = points
+        if start <= end:
+            found = [m for m in history.after(key, start, limit) if m.point < end]
+        else:
+            found = [m for m in history.before(key, start, limit) if m.point > end]
+    _send_batch(core, client, name, found)
+
+
+def _target_key(core: ServerCore, client: Client, name: str) -> str | None:
+    """The history key of ``name`` when ``client`` may read it: a channel it is on, or a
+    private conversation with that nick."""
+    if name[:1] == "#":
+        channel = core.find_channel(name)
+        return channel.folded if channel is not None and client in channel.members else None
+    if not name or " " in name:
+        return None
+    return pair_key(client.folded, irc_lower(name))
+
+
+def _point(core: ServerCore, key: str, ref: str, *, allow_star: bool) -> tuple[int, int] | None:
+    """(ms, seq) of a reference; timestamps sit between messages, msgids on them."""
+    if ref == "*" and allow_star:
+        return (-1, -1)
+    kind, _, value = ref.partition("=")
+    if kind == "timestamp":
+        ms = parse_time(value)
+        return None if ms is None else (ms, 0)
+    if kind == "msgid" and value:
+        return core.history.locate(key, value)
+    return None
+
+
+def _send_batch(core: ServerCore, client: Client, target: str, found: list[Stored]) -> None:
+    ref = core.new_msgid()[-8:]
+    out = [format_line(core.name, "BATCH", (f"+{ref}", "chathistory", target))]
+    tagged = client.tag_key & TAG_MESSAGE_TAGS
+    for message in found:
+        tags = [f"batch={ref}", f"time={message.time_text}", f"msgid={message.msgid}"]
+        if message.tags and tagged:
+            tags.append(message.tags)
+        out.append(f"@{';'.join(tags)} {message.line}")
+    out.append(format_line(core.name, "BATCH", (f"-{ref}",)))
+    for line in out:
+        core.send(client, line)
+
+
+def _targets(core: ServerCore, client: Client, start: str, end: str, limit: int) -> None:
+    low, high = parse_time(start.partition("=")[2]), parse_time(end.partition("=")[2])
+    if low is None or high is None:
+        fail(core, client, "INVALID_PARAMS", "TARGETS", start if low is None else end)
+        return
+    keys = {channel.folded: channel.name for channel in client.channels.values()}
+    for other in core.nicks.values():
+        if other is not client and other.registered:
+            keys[pair_key(client.folded, other.folded)] = other.nick
+    ref = core.new_msgid()[-8:]
+    core.send(client, format_line(core.name, "BATCH", (f"+{ref}", "draft/chathistory-targets")))
+    for key, ms in core.history.targets(list(keys), low, high, limit):
+        core.send(client, f"@batch={ref} " + format_line(
+            core.name, "CHATHISTORY", ("TARGETS", keys[key], f"timestamp={format_ms(ms)}")))
+    core.send(client, format_line(core.name, "BATCH", (f"-{ref}",)))
+
+
+COMMANDS: dict[str, Handler] = {"CHATHISTORY": handle_chathistory}
