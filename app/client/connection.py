@@ -36,6 +36,7 @@ WANTED_CAPS = frozenset(
         "batch",
         "labeled-response",
         "cap-notify",
+        "draft/chathistory",
     }
 )
 CONNECT_TIMEOUT_MS = 15_000

@@ -45,6 +45,7 @@ class ChatLine:
     kind: str = "message"  # message action notice join part quit nick kick mode topic info error
     own: bool = False
     msgid: str = ""
+    history: bool = False  # replayed from the server's history, not live
 
 
 class MessageModel(QAbstractListModel):
@@ -66,17 +67,38 @@ class MessageModel(QAbstractListModel):
         self._lines: list[ChatLine] = []
         self._pending: list[ChatLine] = []
         self._first = 0  # index in _lines of row 0
+        self._msgids: set[str] = set()  # every msgid shown: no line twice
         self.follow = True  # the view is at the bottom: keep the window short
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.FLUSH_MS)
         self._timer.timeout.connect(self.flush)
 
-    def append(self, line: ChatLine) -> None:
-        """Add ``line``; views see it within FLUSH_MS (or at flush())."""
+    def append(self, line: ChatLine) -> bool:
+        """Add ``line`` (False, nothing added, when its msgid is already here); views see
+        it within FLUSH_MS (or at flush())."""
+        if line.msgid:
+            if line.msgid in self._msgids:
+                return False
+            self._msgids.add(line.msgid)
         self._pending.append(line)
         if not self._timer.isActive():
             self._timer.start()
+        return True
+
+    def merge_history(self, lines: list[ChatLine]) -> int:
+        """Put replayed lines in their place by time (not at the end); lines whose msgid is
+        already here are skipped. Returns how many were added."""
+        fresh = [ln for ln in lines if not ln.msgid or ln.msgid not in self._msgids]
+        if not fresh:
+            return 0
+        self.flush()
+        self._msgids.update(ln.msgid for ln in fresh if ln.msgid)
+        self.beginResetModel()
+        self._lines = sorted(self._lines + fresh, key=lambda ln: ln.time)  # stable
+        self._first = max(0, len(self._lines) - self.WINDOW) if self.follow else 0
+        self.endResetModel()
+        return len(fresh)
 
     def flush(self) -> None:
         if not self._pending:

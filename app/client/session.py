@@ -22,6 +22,7 @@ from app.protocol.message import Message, parse
 log = logging.getLogger("chatbox.client")
 
 SERVER_ROOM = "Server"
+HISTORY_ON_JOIN = 100
 DEFAULT_QUIT = "Chatbox"
 
 
@@ -55,6 +56,8 @@ class ChatSession(QObject):
         self.rooms = RoomModel(self.connection.info, self)
         self.active_room = SERVER_ROOM
         self.autojoin: list[str] = []
+        self.history_lines = HISTORY_ON_JOIN
+        self._batches: dict[str, tuple[str, list[ChatLine]]] = {}  # chathistory: ref → room
         self.rooms.open(SERVER_ROOM, "server")
         self.connection.message_received.connect(self._on_message)
         self.connection.registered.connect(self._on_registered)
@@ -135,6 +138,13 @@ class ChatSession(QObject):
 
     @Slot(object)
     def _on_message(self, msg: Message) -> None:
+        if msg.command == "BATCH":
+            self._irc_batch(msg)
+            return
+        batch = msg.tags.get("batch") if msg.tags else None
+        if batch in self._batches and msg.command in ("PRIVMSG", "NOTICE"):
+            self._history_line(self._batches[batch], msg)
+            return
         handler = self._handlers.get(msg.command)
         if handler is not None:
             handler(msg)
@@ -152,6 +162,8 @@ class ChatSession(QObject):
         if room_or_none is None:
             return
         room_or_none.members.add(nick)
+        if self.connection.is_me(nick) and self._can_replay():
+            self.connection.send(f"CHATHISTORY LATEST {channel} * {self.history_lines}")
         self._event(room_or_none, msg, f"{nick} joined {channel}", "join")
 
     def _irc_part(self, msg: Message) -> None:
@@ -269,6 +281,36 @@ class ChatSession(QObject):
         where = self.active_room if kind == "error" else SERVER_ROOM
         self._line(where, ChatLine(message_time(msg), "", text, kind))
 
+    # ---------------------------------------------------------------- history
+    def _can_replay(self) -> bool:
+        return {"draft/chathistory", "batch"} <= self.connection.caps and self.history_lines > 0
+
+    def _irc_batch(self, msg: Message) -> None:
+        ref = msg.param(0)
+        if ref.startswith("+") and msg.param(1) == "chathistory":
+            self._batches[ref[1:]] = (msg.param(2), [])
+        elif ref.startswith("-") and ref[1:] in self._batches:
+            name, lines = self._batches.pop(ref[1:])
+            room = self.rooms.get(name)
+            if room is not None:
+                room.messages.merge_history(lines)
+
+    def _history_line(self, batch: tuple[str, list[ChatLine]], msg: Message) -> None:
+        """A replayed message: kept for the merge at the end of the batch; never unread."""
+        sender, text = nick_of(msg.source), msg.param(1)
+        kind = "notice" if msg.command == "NOTICE" else "message"
+        ctcp = parse_ctcp(text)
+        if ctcp is not None:
+            if ctcp[0] != "ACTION":
+                return
+            kind, text = "action", ctcp[1]
+        own = self.connection.is_me(sender)
+        batch[1].append(
+            ChatLine(
+                message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""), history=True
+            )
+        )
+
     # ---------------------------------------------------------------- helpers
     def _left(self, room: Room, msg: Message, text: str, kind: str) -> None:
         """We are no longer in ``room`` (parted or kicked): it stays, without members."""
@@ -282,7 +324,8 @@ class ChatSession(QObject):
     def _line(self, name: str, line: ChatLine) -> None:
         room = self.rooms.get(name) or self.rooms.get(SERVER_ROOM)
         assert room is not None
-        room.messages.append(line)
+        if not room.messages.append(line):
+            return  # seen already (same msgid)
         if line.kind in ("message", "action") and not line.own and room.name != self.active_room:
             room.unread += 1
             self.rooms.changed(room)

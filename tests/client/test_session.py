@@ -173,3 +173,30 @@ def test_kick_updates_members_and_tells_the_kicked(qtbot: QtBot, session: MakeSe
     qtbot.waitUntil(lambda: members(bob, "#chatbox") == [])
     assert "You were kicked from #chatbox by alice (too loud)" in texts(bob, "#chatbox", "kick")
     assert bob.rooms.get("#chatbox").joined is False  # type: ignore[union-attr]
+
+
+def test_joining_shows_recent_history_once_in_order_without_unread(
+    qtbot: QtBot, session: MakeSession
+) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    for i in range(3):
+        alice.send_input(f"earlier {i}", "#chatbox")
+    qtbot.waitUntil(lambda: len(texts(alice, "#chatbox")) == 3)
+    sent = [ln for ln in alice.rooms.get("#chatbox").messages.lines()  # type: ignore[union-attr]
+            if ln.kind == "message"]
+    bob = session("bob")
+    bob.active_room = SERVER_ROOM
+    bob.send_input("/join #chatbox", SERVER_ROOM)
+    qtbot.waitUntil(lambda: texts(bob, "#chatbox") == ["earlier 0", "earlier 1", "earlier 2"])
+    room = bob.rooms.get("#chatbox")
+    assert room is not None
+    replayed = [ln for ln in room.messages.lines() if ln.kind == "message"]
+    assert all(ln.history for ln in replayed)
+    assert [(ln.time, ln.msgid) for ln in replayed] == [(ln.time, ln.msgid) for ln in sent]
+    assert room.unread == 0  # history never counts as unread
+    # Asking again (a rejoin) adds nothing twice; live lines still count.
+    bob.connection.send("CHATHISTORY LATEST #chatbox * 100")
+    alice.send_input("now live", "#chatbox")
+    qtbot.waitUntil(lambda: texts(bob, "#chatbox")[-1:] == ["now live"])
+    assert texts(bob, "#chatbox") == ["earlier 0", "earlier 1", "earlier 2", "now live"]
+    assert room.unread == 1
