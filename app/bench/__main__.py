@@ -109,7 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("server", help="benchmark the IRC server against ngircd and references")
-    p.add_argument("--servers", default=",".join(servers.KINDS),
+    p.add_argument("--servers", default=",".join(servers.DEFAULT_KINDS),
                    help="comma-separated subset of: " + ", ".join(servers.KINDS))
     p.add_argument("-n", "--clients", type=int, default=100, help="clients in the channel")
     p.add_argument("-s", "--speakers", type=int, default=10, help="clients that speak")
@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.bench import startup
 
         return startup.main(raw[1:])
+    if raw[:1] == ["history"]:
+        from app.bench import history
+
+        return history.main(raw[1:])
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if args.command == "gui":

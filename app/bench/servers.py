@@ -22,7 +22,8 @@ from pathlib import Path
 from app.bench.procstat import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-KINDS = ("ours", "ngircd", "asyncio", "threads")
+KINDS = ("ours", "ngircd", "asyncio", "threads", "ours-nohistory")
+DEFAULT_KINDS = KINDS[:4]  # ours-nohistory: on request, for the cost of history
 START_TIMEOUT = 15.0
 NGIRCD_OPER = ("bench", "bench")
 
@@ -117,11 +118,13 @@ def start(kind: str, workdir: Path) -> RunningServer:
     workdir.mkdir(parents=True, exist_ok=True)
     if kind == "ngircd":
         return _start_ngircd(workdir)
-    if kind == "ours":
+    if kind in ("ours", "ours-nohistory"):
         data_dir = workdir / "data"
         data_dir.mkdir(exist_ok=True)
         argv = [sys.executable, "-m", "app.server", "--host", "127.0.0.1", "--port", "0",
                 "--name", "bench.server", "--no-flood-control", "--data-dir", str(data_dir)]
+        if kind == "ours-nohistory":
+            argv.append("--no-history")
     elif kind in ("asyncio", "threads"):
         argv = [sys.executable, "-m", f"app.bench.ref_{kind}", "--host", "127.0.0.1",
                 "--port", "0"]

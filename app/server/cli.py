@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         "lives in memory only",
     )
     parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="keep no message history at all (CHATHISTORY then finds nothing)",
+    )
+    parser.add_argument(
         "--history-days",
         type=float,
         default=90.0,
@@ -147,6 +152,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ping_timeout=args.ping_timeout,
         registration_timeout=args.registration_timeout,
         data_dir=args.data_dir,
+        history=not args.no_history,
         history_days=args.history_days,
         history_per_target=args.history_max,
     )

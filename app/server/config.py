@@ -43,5 +43,6 @@ class ServerConfig:
     whowas_per_nick: int = 10
     whowas_nicks: int = 2000
     data_dir: Path | None = None  # None: history in memory only
+    history: bool = True  # False: nothing is stored
     history_days: float = 90.0  # 0: keep forever
     history_per_target: int = 100_000  # 0: no limit

@@ -70,6 +70,7 @@ class ServerCore:
             max_age_days=config.history_days,
             max_per_target=config.history_per_target,
         )
+        self.history.enabled = config.history
         self.history.prune(int(wall_clock() * 1000))
         self._ticks = 0
 

@@ -64,6 +64,7 @@ class ChatServer(QObject):
     def __init__(self, config: ServerConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.core = ServerCore(config)
+        self.core.history.autocommit = False  # one commit per loop turn: _on_flush_timer
         self._tcp = _Acceptor(self)
         self._peers: dict[int, Peer] = {}
         self._waiting: dict[Peer, float] = {}
@@ -144,6 +145,7 @@ class ChatServer(QObject):
         delay = self.core.receive(peer.client, data)
         if delay is not None and peer.open:
             self._schedule(peer, delay)
+        self._commit_soon()
 
     def mark_dirty(self, peer: Peer) -> None:
         """``peer`` has bytes to send: flush it at the end of this event-loop turn."""
@@ -167,6 +169,7 @@ class ChatServer(QObject):
 
     @Slot()
     def _on_flush_timer(self) -> None:
+        self.core.history.commit()  # before any echo leaves: acknowledged means stored
         dirty = self._dirty
         while dirty:  # flushing can close a peer, which never queues more; stay safe anyway
             batch = dirty[:]
@@ -193,6 +196,12 @@ class ChatServer(QObject):
         if self._waiting:
             soonest = min(self._waiting.values())
             self._flood_timer.start(max(0, int((soonest - _now()) * 1000) + 1))
+        self._commit_soon()
+
+    def _commit_soon(self) -> None:
+        """History written in this turn is committed at its end, with nothing else to send."""
+        if self.core.history.pending and not self._flush_timer.isActive():
+            self._flush_timer.start()
 
     # ---------------------------------------------------------------- housekeeping
     @Slot()
