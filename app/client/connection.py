@@ -126,6 +126,22 @@ class IrcConnection(QObject):
         self._outbox.append(data)
         self._drain()
 
+    @property
+    def user_left(self) -> bool:
+        """The link went down because we said QUIT (not a failure to recover from)."""
+        return self._reason == "You left."
+
+    def reconnect(self) -> None:
+        """Connect again with the same address, nick and password."""
+        self.connect_to(
+            self.host,
+            self.port,
+            self.nick,
+            password=self._password,
+            realname=self._realname,
+            user=self._user,
+        )
+
     def quit(self, reason: str = "") -> None:
         """Say QUIT (at once, before anything still paced) and close the link."""
         if self.state == "disconnected":

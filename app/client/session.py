@@ -8,9 +8,10 @@ Signals:
 from __future__ import annotations
 
 import logging
+import random
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.client.connection import IrcConnection
 from app.client.models import ChatLine, Room, RoomModel
@@ -23,6 +24,8 @@ log = logging.getLogger("chatbox.client")
 
 SERVER_ROOM = "Server"
 HISTORY_ON_JOIN = 100
+BACKOFF_START = 1.0
+BACKOFF_MAX = 30.0
 DEFAULT_QUIT = "Chatbox"
 
 
@@ -47,8 +50,12 @@ def nick_of(source: str | None) -> str:
 
 
 class ChatSession(QObject):
+    """Signals: room_opened(str), notice(str), and reconnect_scheduled(float): the link
+    dropped and we try again in that many seconds (0: trying now)."""
+
     room_opened = Signal(str)
     notice = Signal(str)
+    reconnect_scheduled = Signal(float)
 
     def __init__(self, connection: IrcConnection | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -64,6 +71,11 @@ class ChatSession(QObject):
         self.connection.error_occurred.connect(self._on_error)
         self.connection.disconnected.connect(self._on_disconnected)
         self.connection.nick_in_use.connect(self._on_nick_in_use)
+        self.backoff_start = BACKOFF_START
+        self._backoff = BACKOFF_START
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self.retry_now)
         self._handlers = {
             "JOIN": self._irc_join,
             "PART": self._irc_part,
@@ -101,6 +113,7 @@ class ChatSession(QObject):
         return result
 
     def quit(self, reason: str = "") -> None:
+        self._retry.stop()
         self.connection.quit(reason or DEFAULT_QUIT)
 
     def _local_echo(self, line: str) -> None:
@@ -116,7 +129,9 @@ class ChatSession(QObject):
     @Slot(str)
     def _on_registered(self, nick: str) -> None:
         self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", f"Connected as {nick}.", "info"))
-        for channel in self.autojoin:
+        self._backoff = self.backoff_start
+        rooms = [r.name for r in self.rooms.rooms() if r.kind == "channel" and r.joined]
+        for channel in dict.fromkeys([*self.autojoin, *rooms]):  # rejoin after a reconnect
             self.connection.send(f"JOIN {channel}")
 
     @Slot(str)
@@ -135,6 +150,19 @@ class ChatSession(QObject):
             room.members.clear()
             self._line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
         self.notice.emit(reason)
+        if self.connection.was_registered and not self.connection.user_left:
+            delay = self._backoff * random.uniform(0.8, 1.2)  # jitter: not all at once
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+            self._retry.start(int(delay * 1000))
+            self.reconnect_scheduled.emit(delay)
+
+    @Slot()
+    def retry_now(self) -> None:
+        """Reconnect at once (the "Retry now" button, or the backoff timer)."""
+        self._retry.stop()
+        if self.connection.state == "disconnected":
+            self.reconnect_scheduled.emit(0.0)
+            self.connection.reconnect()
 
     @Slot(object)
     def _on_message(self, msg: Message) -> None:
@@ -163,7 +191,13 @@ class ChatSession(QObject):
             return
         room_or_none.members.add(nick)
         if self.connection.is_me(nick) and self._can_replay():
-            self.connection.send(f"CHATHISTORY LATEST {channel} * {self.history_lines}")
+            seen = [ln.msgid for ln in room_or_none.messages.lines() if ln.msgid]
+            if seen:  # back after a drop: everything after the last line we have
+                self.connection.send(
+                    f"CHATHISTORY AFTER {channel} msgid={seen[-1]} {self.history_lines}"
+                )
+            else:
+                self.connection.send(f"CHATHISTORY LATEST {channel} * {self.history_lines}")
         self._event(room_or_none, msg, f"{nick} joined {channel}", "join")
 
     def _irc_part(self, msg: Message) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -42,6 +43,7 @@ class ChatWindow(QMainWindow):
     def __init__(self, session: ChatSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        session.setParent(self)  # Qt owns it with the window: never collected mid-signal
         self.close_guard: Callable[[], bool] = lambda: True
         self.setObjectName("ChatWindow")
         self.resize(980, 620)
@@ -81,6 +83,10 @@ class ChatWindow(QMainWindow):
         self.state_label = QLabel()
         self.state_label.setAccessibleName("Connection state")
         self.statusBar().addWidget(self.state_label, 1)
+        self.retry_button = QPushButton("Retry now")
+        self.retry_button.setAccessibleName("Retry now")
+        self.retry_button.hide()
+        self.statusBar().addPermanentWidget(self.retry_button)
 
         self._room = ""
         self._connect_signals()
@@ -96,6 +102,8 @@ class ChatWindow(QMainWindow):
         s.connection.state_changed.connect(self._on_state_changed)
         s.connection.registered.connect(self._on_registered)
         s.connection.disconnected.connect(self._on_disconnected)
+        s.reconnect_scheduled.connect(self._on_reconnect_scheduled)
+        self.retry_button.clicked.connect(s.retry_now)
         self.input.submitted.connect(self._on_submitted)
         self.find_bar.returnPressed.connect(self.find_next)
         QShortcut(QKeySequence.StandardKey.Find, self, self.open_find)
@@ -221,14 +229,24 @@ class ChatWindow(QMainWindow):
         where = f"{c.host}:{c.port}"
         self.state_label.setText(STATE_TEXT.get(state, state).format(where=where, nick=c.nick))
 
+    @Slot(float)
+    def _on_reconnect_scheduled(self, seconds: float) -> None:
+        if seconds > 0:
+            self.state_label.setText(f"Connection lost — reconnecting in {seconds:.0f} s")
+            self.retry_button.show()
+        else:
+            self.retry_button.hide()
+
     @Slot(str)
     def _on_registered(self, _nick: str) -> None:
+        self.retry_button.hide()
         self._on_state_changed("connected")
         self._update_title()
 
     @Slot(str)
     def _on_disconnected(self, reason: str) -> None:
-        self.state_label.setText(f"Offline — {reason}")
+        if self.retry_button.isHidden():  # no reconnect on the way (we quit, or never got in)
+            self.state_label.setText(f"Offline — {reason}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.close_guard():

@@ -12,6 +12,9 @@ from app.server.config import FloodPolicy, ServerConfig
 from app.server.listener import ChatServer
 
 MakeSession = Callable[..., ChatSession]
+# Every session made lives until the run ends: a parentless QObject tree collected by Python's
+# cycle collector in the middle of one of its own slots would be deleted under its feet.
+SESSIONS: list[ChatSession] = []
 
 
 def start_chat_server(**config: object) -> ChatServer:
@@ -36,6 +39,7 @@ def session(qtbot: QtBot, chat_server: ChatServer) -> Iterator[MakeSession]:
     def make(nick: str, *, channels: tuple[str, ...] = (), port: int | None = None) -> ChatSession:
         chat = ChatSession()
         made.append(chat)
+        SESSIONS.append(chat)
         chat.autojoin = list(channels)
         with qtbot.waitSignal(chat.connection.registered, timeout=5000):
             chat.connection.connect_to("127.0.0.1", port or chat_server.port, nick)

@@ -111,8 +111,12 @@ def test_pasted_lines_are_paced_not_flooded(qtbot: QtBot, session: MakeSession) 
     assert texts(bob, "#chatbox") == [f"line {i}" for i in range(12)]
 
 
+KEEP: list[ChatSession] = []  # sessions outlive the test's signals (no C++ deletion mid-call)
+
+
 def connect_error(qtbot: QtBot, host: str, port: int, **kwargs: str) -> str:
     chat = ChatSession()
+    KEEP.append(chat)
     with qtbot.waitSignal(chat.connection.disconnected, timeout=10000) as gone:
         chat.connection.connect_to(host, port, "alice", **kwargs)
     return str(gone.args[0])
@@ -148,6 +152,7 @@ def test_timeout_in_words(qtbot: QtBot) -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         chat = ChatSession()
+        KEEP.append(chat)
         chat.connection.connect_timeout_ms = 300
         with qtbot.waitSignal(chat.connection.disconnected, timeout=5000) as gone:
             chat.connection.connect_to("127.0.0.1", silent.getsockname()[1], "alice")
@@ -200,3 +205,44 @@ def test_joining_shows_recent_history_once_in_order_without_unread(
     qtbot.waitUntil(lambda: texts(bob, "#chatbox")[-1:] == ["now live"])
     assert texts(bob, "#chatbox") == ["earlier 0", "earlier 1", "earlier 2", "now live"]
     assert room.unread == 1
+
+
+def test_after_a_cut_link_it_reconnects_and_shows_every_missed_message_once(
+    qtbot: QtBot, session: MakeSession, chat_server: ChatServer
+) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    bob = session("bob", channels=("#chatbox",))
+    alice.backoff_start = 0.5
+    alice._backoff = 0.5
+    bob.send_input("before the cut", "#chatbox")
+    qtbot.waitUntil(lambda: texts(alice, "#chatbox") == ["before the cut"])
+    # The server side of alice's link goes away (as a dead Wi-Fi or a server hiccup would).
+    peer = next(p for p in chat_server._peers.values()
+                if p.client is not None and p.client.nick == "alice")
+    with qtbot.waitSignal(alice.reconnect_scheduled, timeout=5000) as scheduled:
+        peer.lost("Connection reset by peer")
+    assert 0.4 <= scheduled.args[0] <= 0.6  # the first backoff step, with jitter
+    bob.send_input("missed 1", "#chatbox")
+    bob.send_input("missed 2", "#chatbox")
+    qtbot.waitUntil(lambda: alice.connection.state == "connected", timeout=10000)
+    expected = ["before the cut", "missed 1", "missed 2"]
+    qtbot.waitUntil(lambda: texts(alice, "#chatbox") == expected, timeout=10000)
+    bob.send_input("after", "#chatbox")
+    qtbot.waitUntil(lambda: texts(alice, "#chatbox") == [*expected, "after"])
+    bob_room = bob.rooms.get("#chatbox")
+    assert bob_room is not None
+    bob_times = {ln.msgid: ln.time for ln in bob_room.messages.lines()}
+    for line in alice.rooms.get("#chatbox").messages.lines():  # type: ignore[union-attr]
+        if line.kind == "message":
+            assert line.time == bob_times[line.msgid]  # original times, not arrival times
+    room = alice.rooms.get("#chatbox")
+    assert room is not None and sorted(room.members.nicks()) == ["alice", "bob"]  # rejoined
+
+
+def test_quitting_does_not_reconnect(qtbot: QtBot, session: MakeSession) -> None:
+    alice = session("alice", channels=("#chatbox",))
+    scheduled: list[float] = []
+    alice.reconnect_scheduled.connect(scheduled.append)
+    with qtbot.waitSignal(alice.connection.disconnected, timeout=5000):
+        alice.quit("bye")
+    assert scheduled == []

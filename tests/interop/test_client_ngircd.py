@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 from app.bench import servers
 from app.client.models import ChatLine, MemberModel, Room
 from app.client.session import SERVER_ROOM, ChatSession
+from tests.client.conftest import SESSIONS
 
 pytestmark = pytest.mark.interop
 
@@ -54,6 +55,7 @@ def session(qtbot: QtBot, ngircd: servers.RunningServer) -> Iterator[MakeSession
     def make(nick: str, *, channels: tuple[str, ...] = ()) -> ChatSession:
         chat = ChatSession()
         made.append(chat)
+        SESSIONS.append(chat)  # kept for the whole run (see tests/client/conftest.py)
         chat.autojoin = list(channels)
         with qtbot.waitSignal(chat.connection.registered, timeout=WAIT_MS):
             chat.connection.connect_to(ngircd.host, ngircd.port, nick)

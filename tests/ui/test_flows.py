@@ -213,3 +213,21 @@ def test_hosting_on_a_busy_port_says_so_in_words(qtbot: QtBot, chatbox: ChatboxA
     assert start.error.text() == (
         f"Could not host the chat: port {port} is already in use on 127.0.0.1."
     )
+
+
+def test_a_dropped_link_says_reconnecting_and_retry_now_reconnects(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    window.session.backoff_start = window.session._backoff = 30.0  # only the button retries
+    assert chatbox.server is not None
+    peer = next(p for p in chatbox.server._peers.values()
+                if p.client is not None and p.client.nick == "alice")
+    peer.lost("Connection reset by peer")  # the link drops under the window
+    qtbot.waitUntil(lambda: not window.retry_button.isHidden())
+    assert window.state_label.text().startswith("Connection lost — reconnecting in ")
+    qtbot.mouseClick(window.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session.connection.state == "connected", timeout=5000)
+    assert window.retry_button.isHidden()
+    assert window.state_label.text().startswith("Connected to 127.0.0.1:")
+    qtbot.waitUntil(lambda: "alice" in members(window.session))  # rejoined #chatbox
