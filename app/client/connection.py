@@ -12,6 +12,7 @@ Signals:
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QAbstractSocket, QTcpSocket
@@ -40,6 +41,8 @@ WANTED_CAPS = frozenset(
     }
 )
 CONNECT_TIMEOUT_MS = 15_000
+IDLE_PING_S = 30.0  # PING the server after this long without a line from it
+DEAD_AFTER_S = 60.0  # and give the link up when nothing came back for this long
 MAX_LINE = 16 * 1024  # a server line may carry 8191 bytes of tags plus 512
 
 SOCKET_ERRORS = {
@@ -79,6 +82,13 @@ class IrcConnection(QObject):
         self._bucket = TokenBucket()
         self._reason = ""
         self.connect_timeout_ms = CONNECT_TIMEOUT_MS
+        self.idle_ping_s = IDLE_PING_S
+        self.dead_after_s = DEAD_AFTER_S
+        self._last_heard = time.monotonic()
+        self._pinged = False
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(1000)
+        self._watchdog.timeout.connect(self._check_alive)
         self._sock = QTcpSocket(self)
         self._sock.connected.connect(self._on_connected)
         self._sock.readyRead.connect(self._on_ready_read)
@@ -173,6 +183,8 @@ class IrcConnection(QObject):
 
     @Slot()
     def _on_ready_read(self) -> None:
+        self._last_heard = time.monotonic()
+        self._pinged = False
         self._buffer += bytes(self._sock.readAll().data())
         if b"\n" not in self._buffer:
             if len(self._buffer) > MAX_LINE:
@@ -191,7 +203,21 @@ class IrcConnection(QObject):
             self._handle(msg)
 
     @Slot()
+    def _check_alive(self) -> None:
+        """A dead link (Wi-Fi gone, laptop asleep) sends no RST: notice it by silence."""
+        if self.state != "connected":
+            return
+        quiet = time.monotonic() - self._last_heard
+        if quiet > self.dead_after_s:
+            self._reason = f"No answer from the server for {quiet:.0f} s."
+            self._sock.abort()
+        elif quiet > self.idle_ping_s and not self._pinged:
+            self._pinged = True
+            self.send("PING :chatbox-alive", urgent=True)
+
+    @Slot()
     def _on_disconnected(self) -> None:
+        self._watchdog.stop()
         self._timeout.stop()
         self._pace.stop()
         reason = self._reason or "The server closed the connection."
@@ -249,6 +275,8 @@ class IrcConnection(QObject):
             self.nick = msg.param(0) or self.nick
             self.was_registered = True
             self._timeout.stop()
+            self._last_heard = time.monotonic()
+            self._watchdog.start()
             self._set_state("connected")
             self.registered.emit(self.nick)
         elif command == "005":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from pytestqt.qtbot import QtBot
 
 from app.client.models import ChatLine, MemberModel
@@ -246,3 +248,37 @@ def test_quitting_does_not_reconnect(qtbot: QtBot, session: MakeSession) -> None
     with qtbot.waitSignal(alice.connection.disconnected, timeout=5000):
         alice.quit("bye")
     assert scheduled == []
+
+
+def test_a_silent_link_is_noticed_pinged_then_given_up_and_retried(qtbot: QtBot) -> None:
+
+    with socket.socket() as listener:  # a "server" that welcomes us, then never speaks again
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        chat = ChatSession()
+        KEEP.append(chat)
+        chat.connection.idle_ping_s = 0.3
+        chat.connection.dead_after_s = 1.2
+        chat.backoff_start = chat._backoff = 30.0
+        accepted: list[socket.socket] = []
+
+        def accept() -> bool:
+            try:
+                conn, _ = listener.accept()
+            except BlockingIOError:
+                return False
+            conn.sendall(b":silent.test 001 alice :Welcome\r\n")
+            accepted.append(conn)
+            return True
+
+        with qtbot.waitSignal(chat.connection.registered, timeout=5000):
+            chat.connection.connect_to("127.0.0.1", listener.getsockname()[1], "alice")
+            qtbot.waitUntil(accept, timeout=5000)
+        qtbot.waitSignal(chat.reconnect_scheduled, timeout=5000).wait()  # it gave up
+        accepted[0].setblocking(False)
+        sent = accepted[0].recv(65536)  # what the client said to the silent server
+        assert b"PING :chatbox-alive" in sent  # it asked before giving up
+        assert any("No answer from the server" in t for t in texts(chat, SERVER_ROOM, "error"))
+        chat.quit()
+        accepted[0].close()
