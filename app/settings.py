@@ -24,6 +24,15 @@ class Settings:
         self._store.setValue("nick/last", nick)
 
     @property
+    def notifications(self) -> bool:
+        """Desktop notifications for mentions and private messages (on by default)."""
+        return str(self._store.value("notifications/enabled", "true")).lower() == "true"
+
+    @notifications.setter
+    def notifications(self, on: bool) -> None:
+        self._store.setValue("notifications/enabled", "true" if on else "false")
+
+    @property
     def recent_servers(self) -> list[str]:
         """``host:port`` entries, most recent first."""
         value = self._store.value("servers/recent", [])

@@ -19,6 +19,7 @@ from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
 from app.protocol.input import InputResult, parse_input
 from app.protocol.message import Message, parse
+from app.protocol.names import mentions
 
 log = logging.getLogger("chatbox.client")
 
@@ -56,6 +57,7 @@ class ChatSession(QObject):
     room_opened = Signal(str)
     notice = Signal(str)
     reconnect_scheduled = Signal(float)
+    attention = Signal(str, str, str)  # room, sender, text: a live mention or private message
 
     def __init__(self, connection: IrcConnection | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -283,7 +285,11 @@ class ChatSession(QObject):
             room = self.rooms.open(name, "channel" if channel else "query")
             self.room_opened.emit(room.name)
         line = ChatLine(message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""))
-        self._line(room.name, line)
+        if not self._line(room.name, line) or own:
+            return  # seen already, or our own: nothing to draw attention to
+        info = self.connection.info
+        if not channel or mentions(text, self.nick, info.fold):
+            self.attention.emit(room.name, sender, text)
 
     def _irc_notice(self, msg: Message) -> None:
         sender, target = nick_of(msg.source), msg.param(0)
@@ -355,14 +361,16 @@ class ChatSession(QObject):
     def _event(self, room: Room, msg: Message, text: str, kind: str) -> None:
         self._line(room.name, ChatLine(message_time(msg), nick_of(msg.source), text, kind))
 
-    def _line(self, name: str, line: ChatLine) -> None:
+    def _line(self, name: str, line: ChatLine) -> bool:
+        """Show ``line`` in room ``name``; False when it was there already (same msgid)."""
         room = self.rooms.get(name) or self.rooms.get(SERVER_ROOM)
         assert room is not None
         if not room.messages.append(line):
-            return  # seen already (same msgid)
+            return False
         if line.kind in ("message", "action") and not line.own and room.name != self.active_room:
             room.unread += 1
             self.rooms.changed(room)
+        return True
 
     def mark_read(self, name: str) -> None:
         room = self.rooms.get(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from app.protocol.casemap import irc_lower
@@ -82,3 +83,15 @@ def normalize_mask(mask: str) -> str:
         nick, rest = "*", mask
     user, _, host = rest.partition("@")
     return f"{nick or '*'}!{user or '*'}@{host or '*'}"
+
+
+_WORD_RE = re.compile(rf"[A-Za-z0-9{_SPECIAL}\-]+")
+
+
+def mentions(text: str, nick: str, fold: Callable[[str], str] = irc_lower) -> bool:
+    """True when ``nick`` appears in ``text`` as a whole word (``alice:``, ``@alice``,
+    ``hi alice!``), compared under the server's case mapping; ``malice`` does not count."""
+    if not nick:
+        return False
+    folded = fold(nick)
+    return any(fold(word) == folded for word in _WORD_RE.findall(text))

@@ -22,6 +22,7 @@ from app.client.models import TEXT_ROLE, Room
 from app.client.session import SERVER_ROOM, ChatSession
 from app.ui.input_line import InputLine
 from app.ui.message_view import MessageView
+from app.ui.notify import Notifier
 
 STATE_TEXT = {
     "connecting": "Connecting to {where}…",
@@ -89,6 +90,8 @@ class ChatWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.retry_button)
 
         self._room = ""
+        self.notifier = Notifier(self)
+        self.notify_enabled = True  # the user's setting (the controller passes it on)
         self._connect_signals()
         self._show_room(SERVER_ROOM)
         self._on_state_changed(session.connection.state)
@@ -103,6 +106,8 @@ class ChatWindow(QMainWindow):
         s.connection.registered.connect(self._on_registered)
         s.connection.disconnected.connect(self._on_disconnected)
         s.reconnect_scheduled.connect(self._on_reconnect_scheduled)
+        s.attention.connect(self._on_attention)
+        self.notifier.clicked.connect(self._on_notification_clicked)
         self.retry_button.clicked.connect(s.retry_now)
         self.input.submitted.connect(self._on_submitted)
         self.find_bar.returnPressed.connect(self.find_next)
@@ -228,6 +233,19 @@ class ChatWindow(QMainWindow):
         c = self.session.connection
         where = f"{c.host}:{c.port}"
         self.state_label.setText(STATE_TEXT.get(state, state).format(where=where, nick=c.nick))
+
+    @Slot(str, str, str)
+    def _on_attention(self, room: str, sender: str, text: str) -> None:
+        """A mention or a private message: notify, unless the user is looking at it."""
+        if self.notify_enabled and not self.isActiveWindow():
+            self.notifier.notify(room, sender, text)
+
+    @Slot(str)
+    def _on_notification_clicked(self, room: str) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.show_room(room)
 
     @Slot(float)
     def _on_reconnect_scheduled(self, seconds: float) -> None:

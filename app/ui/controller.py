@@ -142,6 +142,7 @@ class ChatboxApp(QObject):
         session = ChatSession()
         session.autojoin = [channel] if channel else []
         window = ChatWindow(session)
+        window.notify_enabled = self.settings.notifications
         self.chat_windows.append(window)
         window.closed.connect(self._on_chat_closed)
         if from_start:

@@ -243,3 +243,14 @@ def test_property_a_text_matches_itself_as_a_mask_when_it_has_no_wildcards(text:
     assert mask_matches(literal, literal)
     assert mask_matches(literal, literal.upper()) == mask_matches(literal.upper(), literal)
     assert mask_matches("*", text)
+
+
+def test_mentions_are_whole_words_under_case_mapping() -> None:
+    from app.protocol.names import mentions
+
+    assert mentions("alice: lunch?", "alice")
+    assert mentions("hey @ALICE!", "alice")
+    assert mentions("ping [bob]", "{BOB}")  # rfc1459: [] and {} are the same letters
+    assert not mentions("ping [bob]", "bob")  # brackets belong to a nick: "[bob]" is another
+    assert not mentions("malice and alicex", "alice")
+    assert not mentions("anything", "")

@@ -231,3 +231,40 @@ def test_a_dropped_link_says_reconnecting_and_retry_now_reconnects(
     assert window.retry_button.isHidden()
     assert window.state_label.text().startswith("Connected to 127.0.0.1:")
     qtbot.waitUntil(lambda: "alice" in members(window.session))  # rejoined #chatbox
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str, str]] = []
+
+    def notify(self, room: str, sender: str, text: str) -> None:
+        self.shown.append((room, sender, text))
+
+
+def test_mentions_and_private_messages_notify_once_replays_and_own_lines_never(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = hosted
+    recorder = Recorder()
+    window.notifier = recorder
+    monkeypatch.setattr(window, "isActiveWindow", lambda: False)  # the user is elsewhere
+    assert chatbox.server is not None
+    raw = loop_clients(chatbox.server.port)
+    raw.register(qtbot, "bob")
+    raw.send("JOIN #chatbox")
+    raw.send("PRIVMSG #chatbox :nothing for anyone")
+    raw.send("PRIVMSG #chatbox :ALICE: lunch at one?")
+    raw.send("PRIVMSG alice :psst")
+    qtbot.waitUntil(lambda: len(recorder.shown) == 2)
+    assert recorder.shown == [("#chatbox", "bob", "ALICE: lunch at one?"),
+                              ("bob", "bob", "psst")]
+    window.session.send_input("alice is me, talking about alice", "#chatbox")  # own: never
+    window.session.connection.send("CHATHISTORY LATEST #chatbox * 100")  # replay: never
+    raw.send("PRIVMSG #chatbox :marker")
+    qtbot.waitUntil(lambda: "marker" in texts(window.session, "#chatbox"))
+    assert len(recorder.shown) == 2
+    window.notify_enabled = False  # the setting turns them off
+    raw.send("PRIVMSG alice :again")
+    qtbot.waitUntil(lambda: "again" in texts(window.session, "bob"))
+    assert len(recorder.shown) == 2
