@@ -20,7 +20,7 @@ from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
 from app.protocol.framing import decode_line
 from app.protocol.message import Message, add_tag, format_line, parse, serialize_tags
 from app.server.config import ServerConfig
-from app.server.history import HistoryStore
+from app.server.history import HistoryStore, format_ms
 from app.server.state import TAG_MESSAGE_TAGS, TAG_TIME, Channel, Client, WhowasEntry
 
 log = logging.getLogger("chatbox.server")
@@ -62,8 +62,6 @@ class ServerCore:
         self._next_id = 0
         self._msgid_prefix = os.urandom(6).hex()
         self._msgid_seq = 0
-        self._time_second = -1
-        self._time_text = ""
         self._unlabeled: dict[Client, Callable[[bytes], object]] = {}
         self.history = HistoryStore(
             config.data_dir / "history.sqlite3" if config.data_dir else None,
@@ -188,7 +186,7 @@ class ServerCore:
         elif len(captured) == 1 or "batch" not in client.caps:
             real_write(add_tag(captured[0], tag) + b"".join(captured[1:]))
         else:
-            ref = self.new_msgid()[-8:]
+            ref = self.new_batch_ref()
             out = [f"@{tag} :{self.name} BATCH +{ref} labeled-response\r\n".encode()]
             out += [add_tag(line, "batch=" + ref) for line in captured]
             out.append(f":{self.name} BATCH -{ref}\r\n".encode())
@@ -233,16 +231,15 @@ class ServerCore:
 
     def now_text(self) -> str:
         """The server-time tag value for now: ``YYYY-MM-DDThh:mm:ss.sssZ``."""
-        now = self.wall_clock()
-        second = int(now)
-        if second != self._time_second:
-            self._time_second = second
-            self._time_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._time_text}.{int((now - second) * 1000):03d}Z"
+        return format_ms(int(self.wall_clock() * 1000))
 
     def new_msgid(self) -> str:
         self._msgid_seq += 1
         return f"{self._msgid_prefix}{self._msgid_seq:x}"
+
+    def new_batch_ref(self) -> str:
+        """A reference for a BATCH, unique while the server runs."""
+        return self.new_msgid()[-8:]
 
     def fanout(
         self,

@@ -180,8 +180,13 @@ class ChatServer(QObject):
     # ---------------------------------------------------------------- flood control
     def _schedule(self, peer: Peer, delay: float) -> None:
         self._waiting[peer] = _now() + delay
-        soonest = min(self._waiting.values())
-        self._flood_timer.start(max(0, int((soonest - _now()) * 1000) + 1))
+        self._arm_flood_timer()
+
+    def _arm_flood_timer(self) -> None:
+        """Wake up when the first held-back client may go on."""
+        if self._waiting:
+            soonest = min(self._waiting.values())
+            self._flood_timer.start(max(0, int((soonest - _now()) * 1000) + 1))
 
     @Slot()
     def _on_flood_timer(self) -> None:
@@ -193,9 +198,7 @@ class ChatServer(QObject):
                 delay = self.core.process(peer.client)
                 if delay is not None and peer.open:
                     self._waiting[peer] = _now() + delay
-        if self._waiting:
-            soonest = min(self._waiting.values())
-            self._flood_timer.start(max(0, int((soonest - _now()) * 1000) + 1))
+        self._arm_flood_timer()
         self._commit_soon()
 
     def _commit_soon(self) -> None:

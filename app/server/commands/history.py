@@ -110,7 +110,7 @@ def _point(core: ServerCore, key: str, ref: str, *, allow_star: bool) -> tuple[i
 
 
 def _send_batch(core: ServerCore, client: Client, target: str, found: list[Stored]) -> None:
-    ref = core.new_msgid()[-8:]
+    ref = core.new_batch_ref()
     out = [format_line(core.name, "BATCH", (f"+{ref}", "chathistory", target))]
     tagged = client.tag_key & TAG_MESSAGE_TAGS
     for message in found:
@@ -132,7 +132,7 @@ def _targets(core: ServerCore, client: Client, start: str, end: str, limit: int)
     for other in core.nicks.values():
         if other is not client and other.registered:
             keys[pair_key(client.folded, other.folded)] = other.nick
-    ref = core.new_msgid()[-8:]
+    ref = core.new_batch_ref()
     core.send(client, format_line(core.name, "BATCH", (f"+{ref}", "draft/chathistory-targets")))
     for key, ms in core.history.targets(list(keys), low, high, limit):
         core.send(client, f"@batch={ref} " + format_line(
