@@ -68,6 +68,7 @@ class IrcConnection(QObject):
         super().__init__(parent)
         self.info = ServerInfo()
         self.nick = ""
+        self.wanted_nick = ""  # the nick the user chose; ``nick`` may be a fallback (alice_)
         self.caps: set[str] = set()
         self.state = "disconnected"
         self.was_registered = False  # since the last connect_to()
@@ -86,6 +87,7 @@ class IrcConnection(QObject):
         self.dead_after_s = DEAD_AFTER_S
         self._last_heard = time.monotonic()
         self._pinged = False
+        self._deadline = 0.0  # probe(): the answer must come before this (0: no probe)
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(1000)
         self._watchdog.timeout.connect(self._check_alive)
@@ -115,6 +117,7 @@ class IrcConnection(QObject):
         """Connect and register; progress comes back as signals."""
         self._sock.abort()
         self.host, self.port, self.nick = host, port, nick
+        self.wanted_nick = nick
         self._password, self._realname, self._user = password, realname, user
         self.was_registered = False
         self.caps.clear()
@@ -122,6 +125,7 @@ class IrcConnection(QObject):
         self._buffer = b""
         self._outbox.clear()
         self._reason = ""
+        self._deadline = 0.0
         self.info = ServerInfo()
         self._set_state("connecting")
         self._timeout.start(self.connect_timeout_ms)
@@ -142,15 +146,24 @@ class IrcConnection(QObject):
         return self._reason == "You left."
 
     def reconnect(self) -> None:
-        """Connect again with the same address, nick and password."""
+        """Connect again with the same address, the nick the user chose, and password."""
         self.connect_to(
             self.host,
             self.port,
-            self.nick,
+            self.wanted_nick or self.nick,
             password=self._password,
             realname=self._realname,
             user=self._user,
         )
+
+    def probe(self, within_s: float = 10.0) -> None:
+        """Check the link now (the machine woke up, the network changed): PING, and give
+        the link up unless the server answers within ``within_s``."""
+        if self.state != "connected":
+            return
+        self._pinged = True
+        self._deadline = time.monotonic() + within_s
+        self.send("PING :chatbox-alive", urgent=True)
 
     def quit(self, reason: str = "") -> None:
         """Say QUIT (at once, before anything still paced) and close the link."""
@@ -185,6 +198,7 @@ class IrcConnection(QObject):
     def _on_ready_read(self) -> None:
         self._last_heard = time.monotonic()
         self._pinged = False
+        self._deadline = 0.0
         self._buffer += bytes(self._sock.readAll().data())
         if b"\n" not in self._buffer:
             if len(self._buffer) > MAX_LINE:
@@ -207,8 +221,12 @@ class IrcConnection(QObject):
         """A dead link (Wi-Fi gone, laptop asleep) sends no RST: notice it by silence."""
         if self.state != "connected":
             return
-        quiet = time.monotonic() - self._last_heard
-        if quiet > self.dead_after_s:
+        now = time.monotonic()
+        quiet = now - self._last_heard
+        if self._deadline and now > self._deadline:
+            self._reason = "The connection did not survive the network change."
+            self._sock.abort()
+        elif quiet > self.dead_after_s:
             self._reason = f"No answer from the server for {quiet:.0f} s."
             self._sock.abort()
         elif quiet > self.idle_ping_s and not self._pinged:

@@ -33,6 +33,7 @@ UNREAD_ROLE = Qt.ItemDataRole.UserRole + 6
 MODES_ROLE = Qt.ItemDataRole.UserRole + 7
 ROOM_KIND_ROLE = Qt.ItemDataRole.UserRole + 8
 LINE_ROLE = Qt.ItemDataRole.UserRole + 9  # the ChatLine itself (one call for a delegate)
+MARKER_ROLE = Qt.ItemDataRole.UserRole + 10  # True for the first unread line
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class ChatLine:
     own: bool = False
     msgid: str = ""
     history: bool = False  # replayed from the server's history, not live
+    state: str = ""  # own lines: "pending" (not confirmed yet), "failed" (not sent), or ""
 
 
 class MessageModel(QAbstractListModel):
@@ -68,6 +70,7 @@ class MessageModel(QAbstractListModel):
         self._pending: list[ChatLine] = []
         self._first = 0  # index in _lines of row 0
         self._msgids: set[str] = set()  # every msgid shown: no line twice
+        self.marker: ChatLine | None = None  # the first unread line, drawn under a rule
         self.follow = True  # the view is at the bottom: keep the window short
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -115,6 +118,70 @@ class MessageModel(QAbstractListModel):
             self._first += drop
             self.endRemoveRows()
 
+    def replace(self, old: ChatLine, new: ChatLine) -> bool:
+        """Put ``new`` in place of ``old`` (a pending line confirmed or failed). A line
+        whose time moved later (sent after a reconnect) moves down to its place by time."""
+        self.flush()
+        position = self._find(old)
+        if position is None:
+            return False
+        if new.msgid:
+            self._msgids.add(new.msgid)
+        if self.marker is old:
+            self.marker = new
+        target = len(self._lines) - 1  # the line to follow: later lines and pending own
+        if new.time <= old.time:  # failed, or resent: it stays where it is
+            target = position
+        while target > position and (  # lines (still in the order typed) stay below
+            self._lines[target].time > new.time or self._lines[target].state == "pending"
+        ):
+            target -= 1
+        if target == position:
+            self._lines[position] = new
+            row = position - self._first
+            if row >= 0:
+                self.dataChanged.emit(self.index(row), self.index(row))
+            return True
+        self.remove(old)  # target shifts up by one with it
+        row = max(0, target - self._first)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._lines.insert(max(target, self._first), new)
+        self.endInsertRows()
+        return True
+
+    def remove(self, line: ChatLine) -> bool:
+        """Take ``line`` out (a failed message the user discarded)."""
+        self.flush()
+        position = self._find(line)
+        if position is None:
+            return False
+        if self.marker is line:
+            self.marker = None
+        row = position - self._first
+        if row < 0:
+            del self._lines[position]
+            self._first -= 1
+            return True
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._lines[position]
+        self.endRemoveRows()
+        return True
+
+    def marker_row(self) -> int:
+        """The row of the first unread line (showing older lines when needed), or -1."""
+        if self.marker is None:
+            return -1
+        self.flush()
+        position = self._find(self.marker)
+        return -1 if position is None else self.reveal(position)
+
+    def _find(self, line: ChatLine) -> int | None:
+        """The position of this very line (by identity; pending lines are near the end)."""
+        for position in range(len(self._lines) - 1, -1, -1):
+            if self._lines[position] is line:
+                return position
+        return None
+
     def lines(self) -> list[ChatLine]:
         """Every line of the room, pending ones included."""
         return self._lines + self._pending
@@ -150,6 +217,8 @@ class MessageModel(QAbstractListModel):
         line = self._lines[row]
         if role == LINE_ROLE:
             return line
+        if role == MARKER_ROLE:
+            return line is self.marker
         if role == Qt.ItemDataRole.DisplayRole:
             return f"<{line.sender}> {line.text}" if line.kind == "message" else line.text
         if role == TIME_ROLE:

@@ -7,18 +7,23 @@ Signals:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QNetworkInformation
 
 from app.client.connection import IrcConnection
 from app.client.models import ChatLine, Room, RoomModel
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
 from app.protocol.input import InputResult, parse_input
-from app.protocol.message import Message, parse
+from app.protocol.message import Message, format_line, parse
 from app.protocol.names import mentions
 
 log = logging.getLogger("chatbox.client")
@@ -28,6 +33,34 @@ HISTORY_ON_JOIN = 100
 BACKOFF_START = 1.0
 BACKOFF_MAX = 30.0
 DEFAULT_QUIT = "Chatbox"
+RESYNC_TIMEOUT_MS = 15_000  # catch-up after a reconnect that never ends: send anyway
+CLOCK_CHECK_MS = 5_000
+WAKE_JUMP_S = 10.0  # the wall clock moved this much more than the monotonic one: we slept
+REGAIN_INTERVAL_MS = 30_000  # try to get our own nick back from a ghost this often
+REGAIN_TRIES = 10
+
+
+@dataclass(eq=False)
+class Outgoing:
+    """A message the user sent that the server has not confirmed yet.
+
+    ``state``: "queued" (waiting for the link or the catch-up), "sent" (waiting for the
+    echo), "unsure" (sent, then the link dropped: the catch-up will tell), "failed".
+    """
+
+    room: str
+    target: str
+    text: str  # the PRIVMSG text, CTCP ACTION framing included
+    line: ChatLine  # as shown now
+    state: str = "queued"
+    label: str = ""
+
+
+def _network_information() -> QNetworkInformation | None:
+    """The platform's reachability service (NetworkManager, GLib …), loaded once."""
+    if QNetworkInformation.instance() is None:
+        QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability)
+    return QNetworkInformation.instance()
 
 
 def message_time(msg: Message) -> datetime:
@@ -52,7 +85,12 @@ def nick_of(source: str | None) -> str:
 
 class ChatSession(QObject):
     """Signals: room_opened(str), notice(str), and reconnect_scheduled(float): the link
-    dropped and we try again in that many seconds (0: trying now)."""
+    dropped and we try again in that many seconds (0: trying now).
+
+    Messages the user sends are shown at once as pending, kept while offline and sent
+    after the reconnect; with echo-message they stay pending until the echo arrives, and
+    one the server refused (or that the link lost) is marked failed, to resend.
+    """
 
     room_opened = Signal(str)
     notice = Signal(str)
@@ -78,6 +116,28 @@ class ChatSession(QObject):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.retry_now)
+        self.window_active = True  # the user is looking (the window has focus)
+        self._outbox: list[Outgoing] = []
+        self._labels = itertools.count(1)
+        self._resyncing: set[str] = set()  # folded rooms still catching up after a reconnect
+        self._resync_timer = QTimer(self)
+        self._resync_timer.setSingleShot(True)
+        self._resync_timer.timeout.connect(self._resync_all)
+        self._nick_request = ""  # the nick the user asked for with /nick
+        self._regain_sent = False
+        self._regain_tries = 0
+        self.regain_timer = QTimer(self)
+        self.regain_timer.setInterval(REGAIN_INTERVAL_MS)
+        self.regain_timer.timeout.connect(self._try_regain)
+        self.wall_clock: Callable[[], float] = time.time
+        self._clock_mark = (self.wall_clock(), time.monotonic())
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(CLOCK_CHECK_MS)
+        self.clock_timer.timeout.connect(self._check_clock)
+        self.clock_timer.start()
+        network = _network_information()
+        if network is not None:
+            network.reachabilityChanged.connect(self._on_reachability)
         self._handlers = {
             "JOIN": self._irc_join,
             "PART": self._irc_part,
@@ -109,32 +169,194 @@ class ChatSession(QObject):
             self.rooms.open(result.open_query, "query")
             self.room_opened.emit(result.open_query)
         for line in result.lines:
+            try:
+                msg = parse(line)
+            except ProtocolError:
+                continue
+            ctcp = parse_ctcp(msg.param(1))
+            shown = ctcp is None or ctcp[0] == "ACTION"  # other CTCP is not a message
+            if msg.command == "PRIVMSG" and len(msg.params) == 2 and shown:
+                self._send_message(msg.param(0), msg.param(1))
+                continue
+            if self.connection.state != "connected":
+                text = f"Not connected: {msg.command} was not sent."
+                self._line(room, ChatLine(datetime.now(UTC), "", text, "error"))
+                continue
+            if msg.command == "NICK":
+                self._nick_request = msg.param(0)
             self.connection.send(line)
-            if "echo-message" not in self.connection.caps:
-                self._local_echo(line)
         return result
 
     def quit(self, reason: str = "") -> None:
         self._retry.stop()
         self.connection.quit(reason or DEFAULT_QUIT)
 
-    def _local_echo(self, line: str) -> None:
-        """Without echo-message, show our own messages as we send them."""
-        try:
-            msg = parse(line)
-        except ProtocolError:
+    def resend(self, line: ChatLine) -> bool:
+        """Send a failed message again (it shows as pending until confirmed)."""
+        out = next((o for o in self._outbox if o.line is line and o.state == "failed"), None)
+        if out is None:
+            return False
+        self._restate(out, replace(line, state="pending", time=datetime.now(UTC)))
+        out.state = "queued"
+        self._flush_outbox()
+        return True
+
+    def discard(self, line: ChatLine) -> bool:
+        """Forget a failed message."""
+        out = next((o for o in self._outbox if o.line is line and o.state == "failed"), None)
+        if out is None:
+            return False
+        self._outbox.remove(out)
+        room = self.rooms.get(out.room)
+        if room is not None:
+            room.messages.remove(line)
+        return True
+
+    @property
+    def pending(self) -> list[ChatLine]:
+        """Own messages not confirmed yet (queued, sent, or failed), oldest first."""
+        return [o.line for o in self._outbox]
+
+    def set_window_active(self, active: bool) -> None:
+        """The user looks at the window (or stopped): the room in view is read."""
+        self.window_active = active
+        if active:
+            self.mark_read(self.active_room)
+
+    @Slot()
+    def network_changed(self) -> None:
+        """The network came back or the machine woke: check the link, or retry at once."""
+        if self.connection.state == "connected":
+            self.connection.probe()
+        elif self._retry.isActive():
+            self.retry_now()
+
+    # ---------------------------------------------------------------- the outbox
+    def _send_message(self, target: str, text: str) -> None:
+        ctcp = parse_ctcp(text)
+        kind, shown = ("action", ctcp[1]) if ctcp is not None else ("message", text)
+        name = target.lstrip(self.connection.info.prefix_symbols) or target
+        room = self.rooms.get(name)
+        if room is None:
+            kind_of_room = "channel" if self.connection.info.is_channel(name) else "query"
+            room = self.rooms.open(name, kind_of_room)
+            self.room_opened.emit(room.name)
+        line = ChatLine(datetime.now(UTC), self.nick, shown, kind, own=True, state="pending")
+        self._line(room.name, line)
+        self._outbox.append(Outgoing(room.name, target, text, line))
+        self._flush_outbox()
+
+    def _flush_outbox(self) -> None:
+        """Send what waits, unless offline or its room is still catching up."""
+        if self.connection.state != "connected":
             return
-        if msg.command == "PRIVMSG" and len(msg.params) == 2:
-            self._irc_privmsg(Message("PRIVMSG", msg.params, f"{self.nick}!me@local"), own=True)
+        fold = self.connection.info.fold
+        for out in list(self._outbox):
+            if out.state == "queued" and fold(out.room) not in self._resyncing:
+                self._transmit(out)
+
+    def _transmit(self, out: Outgoing) -> None:
+        caps = self.connection.caps
+        line = format_line(None, "PRIVMSG", (out.target, out.text), trailing=True)
+        if "echo-message" not in caps:  # no confirmation will come: sent is shown
+            self.connection.send(line)
+            self._settle(out, replace(out.line, state="", time=datetime.now(UTC)))
+            return
+        if "labeled-response" in caps:
+            out.label = f"cb{next(self._labels)}"
+            line = f"@label={out.label} {line}"
+        out.state = "sent"
+        self.connection.send(line)
+
+    def _match(self, msg: Message, states: tuple[str, ...]) -> Outgoing | None:
+        """The outgoing message ``msg`` (our echo, or our line in history) confirms."""
+        label = msg.tags.get("label") if msg.tags else None
+        if label:
+            return next((o for o in self._outbox if o.label == label), None)
+        fold = self.connection.info.fold
+        target, text = fold(msg.param(0)), msg.param(1)
+        return next(
+            (
+                o
+                for o in self._outbox
+                if o.state in states and fold(o.target) == target and o.text == text
+            ),
+            None,
+        )
+
+    def _settle(self, out: Outgoing, line: ChatLine) -> None:
+        """``out`` is confirmed: ``line`` (with the server's time and msgid) replaces it."""
+        if out in self._outbox:
+            self._outbox.remove(out)
+        self._restate(out, line)
+
+    def _fail(self, out: Outgoing) -> None:
+        out.state = "failed"
+        out.label = ""
+        self._restate(out, replace(out.line, state="failed"))
+
+    def _restate(self, out: Outgoing, line: ChatLine) -> None:
+        room = self.rooms.get(out.room)
+        if room is not None:
+            room.messages.replace(out.line, line)
+        out.line = line
+
+    def _refused(self, msg: Message) -> bool:
+        """An error reply to one of our messages: mark it failed (and show the reply)."""
+        label = msg.tags.get("label") if msg.tags else None
+        out = None
+        if label:
+            out = next((o for o in self._outbox if o.label == label), None)
+        elif msg.command in ("401", "404") and len(msg.params) > 2:  # no such nick, +n/+m
+            fold, target = self.connection.info.fold, self.connection.info.fold(msg.param(1))
+            out = next(
+                (o for o in self._outbox if o.state == "sent" and fold(o.target) == target), None
+            )
+        if out is None or out.state != "sent":
+            return False
+        self._fail(out)
+        return True
+
+    def _resynced(self, name: str) -> None:
+        """``name`` caught up after a reconnect: what the link lost and history did not
+        show is failed; what waited is sent now."""
+        fold = self.connection.info.fold
+        self._resyncing.discard(fold(name))
+        for out in list(self._outbox):
+            if out.state == "unsure" and fold(out.room) == fold(name):
+                self._fail(out)
+        self._flush_outbox()
+
+    @Slot()
+    def _resync_all(self) -> None:
+        for folded in list(self._resyncing):
+            self._resynced(folded)
 
     # ---------------------------------------------------------------- connection events
     @Slot(str)
     def _on_registered(self, nick: str) -> None:
         self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", f"Connected as {nick}.", "info"))
         self._backoff = self.backoff_start
+        fold = self.connection.info.fold
         rooms = [r.name for r in self.rooms.rooms() if r.kind == "channel" and r.joined]
+        self._resyncing = {fold(name) for name in rooms}  # until their catch-up is in
         for channel in dict.fromkeys([*self.autojoin, *rooms]):  # rejoin after a reconnect
             self.connection.send(f"JOIN {channel}")
+        for room in self.rooms.rooms():
+            if room.kind != "query":
+                continue
+            seen = self._last_msgid(room)
+            if seen and self._can_replay():  # private chats have no JOIN: catch up now
+                self._resyncing.add(fold(room.name))
+                self.connection.send(
+                    f"CHATHISTORY AFTER {room.name} msgid={seen} {self.history_lines}"
+                )
+            else:
+                self._resynced(room.name)
+        if self._resyncing:
+            self._resync_timer.start(RESYNC_TIMEOUT_MS)
+        self._flush_outbox()
+        self._check_nick()
 
     @Slot(str)
     def _on_nick_in_use(self, taken: str) -> None:
@@ -151,6 +373,10 @@ class ChatSession(QObject):
         for room in self.rooms.rooms():
             room.members.clear()
             self._line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
+        for out in self._outbox:
+            if out.state == "sent":  # the echo may never come; the catch-up will tell
+                out.state, out.label = "unsure", ""
+        self.regain_timer.stop()
         self.notice.emit(reason)
         if self.connection.was_registered and not self.connection.user_left:
             delay = self._backoff * random.uniform(0.8, 1.2)  # jitter: not all at once
@@ -175,6 +401,12 @@ class ChatSession(QObject):
         if batch in self._batches and msg.command in ("PRIVMSG", "NOTICE"):
             self._history_line(self._batches[batch], msg)
             return
+        if msg.command == "FAIL" and msg.param(0) == "CHATHISTORY":
+            for name in msg.params[1:-1]:  # the target is among the parameters
+                if self.connection.info.fold(name) in self._resyncing:
+                    self._resynced(name)
+        if (msg.command.isdecimal() and msg.command[0] in "45") or msg.command == "FAIL":
+            self._refused(msg)
         handler = self._handlers.get(msg.command)
         if handler is not None:
             handler(msg)
@@ -193,13 +425,15 @@ class ChatSession(QObject):
             return
         room_or_none.members.add(nick)
         if self.connection.is_me(nick) and self._can_replay():
-            seen = [ln.msgid for ln in room_or_none.messages.lines() if ln.msgid]
+            seen = self._last_msgid(room_or_none)
             if seen:  # back after a drop: everything after the last line we have
                 self.connection.send(
-                    f"CHATHISTORY AFTER {channel} msgid={seen[-1]} {self.history_lines}"
+                    f"CHATHISTORY AFTER {channel} msgid={seen} {self.history_lines}"
                 )
             else:
                 self.connection.send(f"CHATHISTORY LATEST {channel} * {self.history_lines}")
+        elif self.connection.is_me(nick):
+            self._resynced(channel)
         self._event(room_or_none, msg, f"{nick} joined {channel}", "join")
 
     def _irc_part(self, msg: Message) -> None:
@@ -215,12 +449,20 @@ class ChatSession(QObject):
 
     def _irc_quit(self, msg: Message) -> None:
         nick = nick_of(msg.source)
+        self._nick_freed(nick)
         for room in self.rooms.rooms():
             if room.members.remove(nick):
                 self._event(room, msg, f"{nick} quit{reason_of(msg, 0)}", "quit")
 
     def _irc_nick(self, msg: Message) -> None:
         old, new = nick_of(msg.source), msg.param(0)
+        if self.connection.is_me(new):  # the connection has taken the change already
+            fold = self.connection.info.fold
+            if self._nick_request and fold(self._nick_request) == fold(new):
+                self.connection.wanted_nick, self._nick_request = new, ""
+            self._check_nick()
+        else:
+            self._nick_freed(old)
         for room in self.rooms.rooms():
             if room.members.rename(old, new):
                 self._event(room, msg, f"{old} is now known as {new}", "nick")
@@ -268,15 +510,20 @@ class ChatSession(QObject):
         self.rooms.changed(room)
         self._event(room, msg, f"{nick_of(msg.source)} changed the topic to: {room.topic}", "topic")
 
-    def _irc_privmsg(self, msg: Message, *, own: bool = False) -> None:
+    def _irc_privmsg(self, msg: Message) -> None:
         sender, target, text = nick_of(msg.source), msg.param(0), msg.param(1)
         kind = "message"
+        own = self.connection.is_me(sender)
+        out = self._match(msg, ("sent", "unsure")) if own else None
         ctcp = parse_ctcp(text)
         if ctcp is not None:
             if ctcp[0] != "ACTION":
                 return  # other CTCP (VERSION, PING …) is not shown
             kind, text = "action", ctcp[1]
-        own = own or self.connection.is_me(sender)
+        if out is not None:  # the echo of a message we sent: confirmed
+            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
+            self._settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
+            return
         target = target.lstrip(self.connection.info.prefix_symbols) or target
         channel = self.connection.info.is_channel(target)
         name = target if channel or own else sender
@@ -299,6 +546,13 @@ class ChatSession(QObject):
 
     def _irc_numeric(self, msg: Message) -> None:
         code = msg.command
+        if code in ("433", "432", "437") and self._regain_sent:
+            self._regain_sent = False  # our quiet attempt to get our nick back
+            return
+        if code in ("433", "432"):
+            self._nick_request = ""
+            if self.connection.state == "registering":
+                return  # the connection tries another nick, and nick_in_use says so
         if code == "332":
             room = self.rooms.get(msg.param(1))
             if room is not None:
@@ -315,9 +569,11 @@ class ChatSession(QObject):
         if code in ("333", "366", "005", "004", "329", "324", "315", "352", "354"):
             return
         text = msg.params[-1] if msg.params else ""
-        if code[0] == "4" and len(msg.params) > 2:
+        if code in ("252", "253", "254") and len(msg.params) > 2:  # "3 channels formed"
+            text = f"{msg.params[1]} {text}"
+        elif code[0] == "4" and len(msg.params) > 2:
             text = f"{msg.params[1]}: {text}"
-        kind = "error" if code[0] in "45" else "info"
+        kind = "error" if code[0] in "45" and code != "422" else "info"  # 422: no MOTD
         where = self.active_room if kind == "error" else SERVER_ROOM
         self._line(where, ChatLine(message_time(msg), "", text, kind))
 
@@ -334,6 +590,7 @@ class ChatSession(QObject):
             room = self.rooms.get(name)
             if room is not None:
                 room.messages.merge_history(lines)
+            self._resynced(name)
 
     def _history_line(self, batch: tuple[str, list[ChatLine]], msg: Message) -> None:
         """A replayed message: kept for the merge at the end of the batch; never unread."""
@@ -345,13 +602,67 @@ class ChatSession(QObject):
                 return
             kind, text = "action", ctcp[1]
         own = self.connection.is_me(sender)
+        out = self._match(msg, ("unsure",)) if own else None
+        if out is not None:  # it did get through before the link dropped
+            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
+            self._settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
+            return
         batch[1].append(
             ChatLine(
                 message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""), history=True
             )
         )
 
+    # ---------------------------------------------------------------- our nick back
+    def _check_nick(self) -> None:
+        """Registered under a fallback (alice_: our old connection's ghost still held
+        alice): try for the wanted nick now and then until we have it."""
+        c = self.connection
+        if c.state == "connected" and c.wanted_nick and not c.is_me(c.wanted_nick):
+            if not self.regain_timer.isActive():
+                self._regain_tries = 0
+                self.regain_timer.start()
+        else:
+            self.regain_timer.stop()
+
+    def _nick_freed(self, nick: str) -> None:
+        c = self.connection
+        fold = c.info.fold
+        if c.state == "connected" and c.wanted_nick and fold(nick) == fold(c.wanted_nick):
+            self._try_regain()
+
+    @Slot()
+    def _try_regain(self) -> None:
+        self._regain_tries += 1
+        if self._regain_tries > REGAIN_TRIES or self.connection.state != "connected":
+            self.regain_timer.stop()
+            return
+        self._regain_sent = True
+        self.connection.send(f"NICK {self.connection.wanted_nick}")
+
+    # ---------------------------------------------------------------- waking up
+    @Slot()
+    def _check_clock(self) -> None:
+        """Monotonic time stops while the machine sleeps and wall time does not: a jump
+        between the two means we woke up (the link is probably dead)."""
+        wall, mono = self.wall_clock(), time.monotonic()
+        jump = (wall - self._clock_mark[0]) - (mono - self._clock_mark[1])
+        self._clock_mark = (wall, mono)
+        if abs(jump) > WAKE_JUMP_S:
+            log.info("the clock jumped %.0f s: checking the link", jump)
+            self.network_changed()
+
+    @Slot(QNetworkInformation.Reachability)
+    def _on_reachability(self, reachability: QNetworkInformation.Reachability) -> None:
+        if reachability == QNetworkInformation.Reachability.Online:
+            self.network_changed()
+
     # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def _last_msgid(room: Room) -> str:
+        lines = room.messages.lines()
+        return next((ln.msgid for ln in reversed(lines) if ln.msgid), "")
+
     def _left(self, room: Room, msg: Message, text: str, kind: str) -> None:
         """We are no longer in ``room`` (parted or kicked): it stays, without members."""
         room.joined = False
@@ -367,7 +678,10 @@ class ChatSession(QObject):
         assert room is not None
         if not room.messages.append(line):
             return False
-        if line.kind in ("message", "action") and not line.own and room.name != self.active_room:
+        looking = room.name == self.active_room and self.window_active
+        if line.kind in ("message", "action") and not line.own and not looking:
+            if not room.unread:
+                room.messages.marker = line  # the first unread: a rule above it
             room.unread += 1
             self.rooms.changed(room)
         return True

@@ -85,3 +85,29 @@ def test_message_model_shows_a_window_and_older_lines_on_request(qtmodeltester) 
     model.flush()
     assert model.rowCount() == 2991  # not trimmed while the user reads above
     qtmodeltester.check(model)
+
+
+def test_confirmed_lines_keep_the_order_typed_and_move_below_earlier_server_lines(
+    qtmodeltester,  # type: ignore[no-untyped-def]
+) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    model = MessageModel()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    first = ChatLine(t0, "me", "one", own=True, state="pending")
+    second = ChatLine(t0 + timedelta(seconds=1), "me", "two", own=True, state="pending")
+    model.append(first)
+    model.append(second)
+    theirs = ChatLine(t0 + timedelta(seconds=2), "bob", "meanwhile", msgid="b1")
+    model.append(theirs)
+    qtmodeltester.check(model)
+    echo = t0 + timedelta(seconds=5)  # both confirmed in the same millisecond, after bob's
+    assert model.replace(first, replace(first, time=echo, state="", msgid="m1"))
+    assert model.replace(second, replace(second, time=echo, state="", msgid="m2"))
+    assert [ln.text for ln in model.lines()] == ["meanwhile", "one", "two"]
+    assert model.rowCount() == 3 and not model.append(replace(theirs))  # msgids all known
+    failed = replace(model.lines()[1], state="failed")
+    assert model.replace(model.lines()[1], failed)  # failing moves nothing
+    assert [ln.text for ln in model.lines()] == ["meanwhile", "one", "two"]
+    assert model.remove(failed) and [ln.text for ln in model.lines()] == ["meanwhile", "two"]

@@ -188,7 +188,7 @@ def test_joining_shows_recent_history_once_in_order_without_unread(
     alice = session("alice", channels=("#chatbox",))
     for i in range(3):
         alice.send_input(f"earlier {i}", "#chatbox")
-    qtbot.waitUntil(lambda: len(texts(alice, "#chatbox")) == 3)
+    qtbot.waitUntil(lambda: len(texts(alice, "#chatbox")) == 3 and not alice.pending)
     sent = [ln for ln in alice.rooms.get("#chatbox").messages.lines()  # type: ignore[union-attr]
             if ln.kind == "message"]
     bob = session("bob")
