@@ -17,10 +17,10 @@ MakeSession = Callable[..., ChatSession]
 SESSIONS: list[ChatSession] = []
 
 
-def start_chat_server(**config: object) -> ChatServer:
+def start_chat_server(*, port: int = 0, **config: object) -> ChatServer:
     settings = {"name": "test.server", "flood": FloodPolicy(enabled=False), **config}
     server = ChatServer(ServerConfig(**settings))  # type: ignore[arg-type]
-    server.listen("127.0.0.1", 0)
+    server.listen("127.0.0.1", port)
     return server
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from app.client.models import ChatLine, MemberModel
 from app.client.session import SERVER_ROOM, ChatSession
 from app.server.listener import ChatServer
-from tests.client.conftest import MakeSession, start_chat_server
+from tests.client.conftest import SESSIONS, MakeSession, start_chat_server
 
 
 def texts(chat: ChatSession, room: str, kind: str = "message") -> list[str]:
@@ -282,3 +283,41 @@ def test_a_silent_link_is_noticed_pinged_then_given_up_and_retried(qtbot: QtBot)
         assert any("No answer from the server" in t for t in texts(chat, SERVER_ROOM, "error"))
         chat.quit()
         accepted[0].close()
+
+
+def test_after_a_server_restart_everyone_is_back_and_sees_what_they_missed_once(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    first = start_chat_server(data_dir=tmp_path)
+    port = first.port
+    alice, bob = ChatSession(), ChatSession()
+    for chat, nick in ((alice, "alice"), (bob, "bob")):
+        SESSIONS.append(chat)
+        chat.autojoin = ["#chatbox"]
+        with qtbot.waitSignal(chat.connection.registered, timeout=5000):
+            chat.connection.connect_to("127.0.0.1", port, nick)
+        qtbot.waitUntil(lambda c=chat: c.rooms.get("#chatbox") is not None)
+    alice.backoff_start = alice._backoff = 3.0  # alice comes back later than bob
+    bob.backoff_start = bob._backoff = 0.3
+    bob.send_input("before the restart", "#chatbox")
+    qtbot.waitUntil(lambda: texts(alice, "#chatbox") == ["before the restart"])
+    first.stop()  # the host restarts the server
+    qtbot.waitUntil(lambda: "disconnected" == alice.connection.state == bob.connection.state)
+    bob.send_input("typed during the restart", "#chatbox")  # kept until bob is back
+    second = start_chat_server(data_dir=tmp_path, port=port)
+    try:
+        qtbot.waitUntil(lambda: bob.connection.state == "connected", timeout=10000)
+        bob.send_input("while alice was away", "#chatbox")
+        qtbot.waitUntil(lambda: not bob.pending, timeout=5000)
+        assert alice.connection.state == "disconnected"  # she missed both
+        qtbot.waitUntil(lambda: alice.connection.state == "connected", timeout=10000)
+        expected = ["before the restart", "typed during the restart", "while alice was away"]
+        qtbot.waitUntil(lambda: texts(alice, "#chatbox") == expected, timeout=10000)
+        bob_times = {ln.msgid: ln.time for ln in bob.rooms.get("#chatbox").messages.lines()}  # type: ignore[union-attr]
+        alice_lines = [ln for ln in alice.rooms.get("#chatbox").messages.lines()  # type: ignore[union-attr]
+                       if ln.kind == "message"]
+        assert [ln.time for ln in alice_lines] == [bob_times[ln.msgid] for ln in alice_lines]
+    finally:
+        for chat in (alice, bob):
+            chat.quit()
+        second.stop()
