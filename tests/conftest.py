@@ -16,6 +16,17 @@ from tests.support import Clients, IrcClient, ServerProcess
 StartServer = Callable[..., ServerProcess]
 
 
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing a test starts writes into the real home: a server without ``--data-dir`` (and
+    "Host a chat") keeps its history under ``$XDG_DATA_HOME``, a launcher its settings under
+    ``$XDG_CONFIG_HOME``. Set in the environment, so subprocesses inherit it; QStandardPaths
+    reads XDG_DATA_HOME at each call. In-process QSettings fix their file at first use, so the
+    GUI tests still hand Settings an ini file of their own (tests/ui/conftest.py)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start servers with extra flags; all are stopped (SIGTERM) at the end of the test."""

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from app import __version__
 from app.log import setup_logging
 from app.server.config import FloodPolicy, ServerConfig
+from app.server.datadir import default_data_dir
 
 log = logging.getLogger("chatbox.server")
 
@@ -68,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="where this server keeps its files (message history); without it, history "
-        "lives in memory only",
+        help="where this server keeps its files (message history); default: chatbox/servers/PORT "
+        "in the user's data folder ($XDG_DATA_HOME or ~/.local/share on Linux), so history "
+        "survives a restart; with --port 0, history lives in memory only",
     )
     parser.add_argument(
         "--no-history",
@@ -142,6 +145,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     name = args.name or socket.gethostname() or "chatbox"
     if " " in name or not name:
         raise UsageError(f"--name cannot contain spaces: {name!r}")
+    data_dir: Path | None = args.data_dir
+    if data_dir is None and not args.no_history:
+        data_dir = default_data_dir(args.port)
     return ServerConfig(
         name=name,
         password=args.password,
@@ -151,11 +157,21 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         ping_interval=args.ping_interval,
         ping_timeout=args.ping_timeout,
         registration_timeout=args.registration_timeout,
-        data_dir=args.data_dir,
+        data_dir=data_dir,
         history=not args.no_history,
         history_days=args.history_days,
         history_per_target=args.history_max,
     )
+
+
+def make_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the data folder {path}: {exc.strerror or exc} "
+            "(choose another with --data-dir, or run with --no-history)"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,8 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging()
     try:
         config = config_from_args(args)
-        if args.data_dir is not None:
-            args.data_dir.mkdir(parents=True, exist_ok=True)
+        if config.data_dir is not None:
+            make_data_dir(config.data_dir)
     except (UsageError, OSError) as exc:
         print(f"chatbox-server: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -177,15 +193,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.server.signals import SignalWatcher
 
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
-    server = ChatServer(config)
+    try:
+        server = ChatServer(config)
+    except sqlite3.Error as exc:  # an unreadable or foreign history.sqlite3 in the data folder
+        print(f"chatbox-server: cannot open the history in {config.data_dir}: {exc}",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         host, port = server.listen(args.host, args.port)
     except ListenError as exc:
         print(f"chatbox-server: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"listening on {host}:{port}", flush=True)
-    log.info("server %s (%s) listening on %s:%d", config.name, config.version, host, port)
 
+    # Watch before the first line goes out: a script may SIGTERM as soon as it has read it.
     watcher = SignalWatcher((signal.SIGINT, signal.SIGTERM))
 
     def on_signal(signum: int) -> None:
@@ -195,5 +215,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
 
     watcher.received.connect(on_signal)
+    print(f"listening on {host}:{port}", flush=True)
+    log.info("server %s (%s) listening on %s:%d", config.name, config.version, host, port)
+    if not config.history:
+        log.info("history: off")
+    elif config.data_dir is None:
+        log.info("history: in memory only")
+    else:
+        log.info("history: %s", config.data_dir / "history.sqlite3")
     app.exec()
     return 0

@@ -6,8 +6,10 @@ close button does (QUIT out first, the hosted server tells its clients) on reque
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
+import sqlite3
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from app.client.models import ChatLine
 from app.client.session import SERVER_ROOM, ChatSession
 from app.server.config import ServerConfig
+from app.server.datadir import default_data_dir
 from app.server.listener import ChatServer, ListenError
 from app.settings import Settings
 from app.ui.chat_window import ChatWindow
@@ -56,21 +59,40 @@ def start_server(port: int | None, address: str | None = None) -> tuple[ChatServ
     tries = [port] if port is not None else list(range(HOST_PORT, HOST_PORT + PORT_TRIES))
     first_error: ListenError | None = None
     for candidate in tries:
-        server = ChatServer(ServerConfig(name=name, description="Chatbox hosted chat"))
+        server, history_note = hosted_server(name, candidate)
         try:
             server.listen(address, candidate)
         except ListenError as exc:
             first_error = first_error or exc
+            server.core.history.close()
             server.deleteLater()
             continue
-        note = (
-            ""
-            if candidate == tries[0]
-            else (f"Port {tries[0]} was taken, so the chat runs on port {candidate}.")
-        )
-        return server, note
+        notes = [history_note] if history_note else []
+        if candidate != tries[0]:
+            notes.insert(0, f"Port {tries[0]} was taken, so the chat runs on port {candidate}.")
+        return server, " ".join(notes)
     assert first_error is not None
     raise first_error
+
+
+def hosted_server(name: str, port: int) -> tuple[ChatServer, str]:
+    """A server whose history lives where ``chatbox-server --port PORT`` keeps it, so a
+    restarted host finds it again; in memory for port 0. A folder or database that cannot be
+    used does not stop the chat: history is then kept in memory and the note says why.
+    """
+    config = ServerConfig(
+        name=name, description="Chatbox hosted chat", data_dir=default_data_dir(port)
+    )
+    if config.data_dir is None:
+        return ChatServer(config), ""
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        return ChatServer(config), ""
+    except (OSError, sqlite3.Error) as exc:
+        problem = getattr(exc, "strerror", None) or str(exc)
+        log.warning("history in memory only: cannot use %s: %s", config.data_dir, problem)
+        note = f"History is kept in memory only: cannot use {config.data_dir} ({problem})."
+        return ChatServer(dataclasses.replace(config, data_dir=None)), note
 
 
 class ChatboxApp(QObject):

@@ -268,3 +268,72 @@ def test_mentions_and_private_messages_notify_once_replays_and_own_lines_never(
     raw.send("PRIVMSG alice :again")
     qtbot.waitUntil(lambda: "again" in texts(window.session, "bob"))
     assert len(recorder.shown) == 2
+
+
+def test_hosting_on_a_port_keeps_history_for_the_next_host_on_that_port(
+    qtbot: QtBot, chatbox: ChatboxApp, loop_clients: MakeLoopClient
+) -> None:
+    import os
+    import socket
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert chatbox.host_chat("alice", port) is not None
+    assert chatbox.server is not None and chatbox.server.port == port
+    raw = loop_clients(port)
+    raw.register(qtbot, "bob")
+    raw.send("JOIN #chatbox")
+    raw.send("PRIVMSG #chatbox :still here after a restart")
+    history = chatbox.server.core.history
+    qtbot.waitUntil(lambda: len(history.latest("#chatbox", 10)) == 1)
+    raw.close()
+    chatbox.shutdown()
+    qtbot.waitUntil(lambda: chatbox._finished, timeout=5000)
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "chatbox" / "servers" / str(port)
+    assert (folder / "history.sqlite3").is_file()
+
+    again = ChatboxApp(chatbox.settings)
+    again.listen_address = "127.0.0.1"
+    try:
+        assert again.host_chat("alice", port) is not None
+        reader = loop_clients(port)
+        reader.send("CAP LS 302")
+        reader.send("CAP REQ :draft/chathistory batch server-time message-tags")
+        reader.send("NICK carol")
+        reader.send("USER raw 0 * :Raw Client")
+        reader.wait_for(qtbot, lambda m: m.command == "CAP" and m.params[1] == "ACK")
+        reader.send("CAP END")
+        reader.wait_for(qtbot, lambda m: m.command == "001")
+        reader.send("JOIN #chatbox")
+        reader.send("CHATHISTORY LATEST #chatbox * 10")
+        replayed = reader.wait_for(qtbot, lambda m: m.command == "PRIVMSG")
+        assert replayed.params == ("#chatbox", "still here after a restart")
+        assert replayed.source is not None and replayed.source.startswith("bob!")
+    finally:
+        again.shutdown()
+        qtbot.waitUntil(lambda: again._finished, timeout=5000)
+
+
+def test_hosting_without_a_usable_data_folder_still_hosts_and_says_history_is_in_memory(
+    qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch, tmp_path  # type: ignore[no-untyped-def]
+) -> None:
+    import socket
+
+    from app.client.session import SERVER_ROOM
+
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(not_a_folder))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    window = chatbox.host_chat("alice", port)
+    assert window is not None and chatbox.server is not None
+    assert chatbox.server.core.history.path is None
+    folder = not_a_folder / "chatbox" / "servers" / str(port)
+    assert f"History is kept in memory only: cannot use {folder} (Not a directory)." in texts(
+        window.session, SERVER_ROOM
+    )
+
