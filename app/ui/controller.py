@@ -165,6 +165,7 @@ class ChatboxApp(QObject):
         session.autojoin = [channel] if channel else []
         window = ChatWindow(session)
         window.notify_enabled = self.settings.notifications
+        window.notifications_toggled.connect(self._on_notifications_toggled)
         self.chat_windows.append(window)
         window.closed.connect(self._on_chat_closed)
         if from_start:
@@ -174,6 +175,10 @@ class ChatboxApp(QObject):
             self.start_window.hide()
         session.connection.connect_to(host, port, nick, password=password)
         return window
+
+    @Slot(bool)
+    def _on_notifications_toggled(self, on: bool) -> None:
+        self.settings.notifications = on
 
     def _window_of(self, session_connection: QObject | None) -> ChatWindow | None:
         return next(

@@ -337,3 +337,13 @@ def test_hosting_without_a_usable_data_folder_still_hosts_and_says_history_is_in
         window.session, SERVER_ROOM
     )
 
+
+def test_flipping_desktop_notifications_in_a_window_is_remembered(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert chatbox.settings.notifications is True
+    window.notifications_toggled.emit(False)
+    assert chatbox.settings.notifications is False
+    window.notifications_toggled.emit(True)
+    assert chatbox.settings.notifications is True
