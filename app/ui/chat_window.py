@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client.models import TEXT_ROLE, Room
+from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
 from app.ui.input_line import InputLine
 from app.ui.message_view import MessageView
@@ -37,9 +37,11 @@ class ChatWindow(QMainWindow):
 
     Signals:
         closed(): the window was closed (the session said QUIT).
+        notifications_toggled(bool): the user turned desktop notifications on or off.
     """
 
     closed = Signal()
+    notifications_toggled = Signal(bool)
 
     def __init__(self, session: ChatSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,11 +93,41 @@ class ChatWindow(QMainWindow):
 
         self._room = ""
         self.notifier = Notifier(self)
-        self.notify_enabled = True  # the user's setting (the controller passes it on)
+        self._build_menu()
         self._connect_signals()
         self._show_room(SERVER_ROOM)
         self._on_state_changed(session.connection.state)
         self.input.setFocus()
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Chat")
+        find = menu.addAction("&Find in room…", self.open_find)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        leave = menu.addAction("&Leave room", self.leave_room)
+        leave.setShortcut(QKeySequence("Ctrl+W"))
+        menu.addSeparator()
+        self.notify_action = QAction("Desktop &notifications", self)
+        self.notify_action.setCheckable(True)
+        self.notify_action.setChecked(True)
+        self.notify_action.setToolTip("A notification when someone mentions you or writes to you")
+        self.notify_action.toggled.connect(self.notifications_toggled)
+        menu.addAction(self.notify_action)
+        menu.addSeparator()
+        menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close)
+        overflow = self.menuBar().findChild(QWidget, "qt_menubar_ext_button")
+        if overflow is not None:  # Qt's ">>" for menus that do not fit
+            overflow.setAccessibleName("More menus")
+
+    @property
+    def notify_enabled(self) -> bool:
+        """The user's setting (the controller passes the saved one on)."""
+        return self.notify_action.isChecked()
+
+    @notify_enabled.setter
+    def notify_enabled(self, on: bool) -> None:
+        self.notify_action.blockSignals(True)
+        self.notify_action.setChecked(on)
+        self.notify_action.blockSignals(False)
 
     def _connect_signals(self) -> None:
         s = self.session
@@ -110,10 +142,10 @@ class ChatWindow(QMainWindow):
         self.notifier.clicked.connect(self._on_notification_clicked)
         self.retry_button.clicked.connect(s.retry_now)
         self.input.submitted.connect(self._on_submitted)
+        self.messages.resend_requested.connect(self._on_resend)
+        self.messages.discard_requested.connect(self._on_discard)
         self.find_bar.returnPressed.connect(self.find_next)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.open_find)
         QShortcut(QKeySequence("Escape"), self.find_bar, self.close_find)
-        QShortcut(QKeySequence("Ctrl+W"), self, self.leave_room)
         for n in range(1, 10):
             QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.show_row(n - 1))
 
@@ -143,12 +175,21 @@ class ChatWindow(QMainWindow):
         room = self.session.rooms.get(name)
         if room is None:
             return
+        previous = self.session.rooms.get(self._room)
+        if previous is not None and previous is not room:
+            previous.messages.marker = None  # read: the rule goes with the visit
         self._room = room.name
         self.session.active_room = room.name
         self.session.mark_read(room.name)
         room.messages.flush()
         self.messages.setModel(room.messages)
         self.messages.scrollToBottom()
+        marker = room.messages.marker_row()
+        if marker >= 0:  # start reading at the first unread line when it is off screen
+            self.messages.doItemsLayout()
+            index = room.messages.index(marker)
+            if not self.messages.viewport().rect().contains(self.messages.visualRect(index)):
+                self.messages.scrollTo(index, MessageView.ScrollHint.PositionAtTop)
         self.members_view.setModel(room.members)
         self.members_view.setVisible(room.kind == "channel")
         self._show_topic(room)
@@ -163,7 +204,7 @@ class ChatWindow(QMainWindow):
     def _on_rooms_changed(self) -> None:
         room = self.session.rooms.get(self._room)
         if room is not None:
-            if room.unread:
+            if room.unread and self.session.window_active:
                 self.session.mark_read(room.name)
             self._show_topic(room)
         self._update_title()
@@ -191,7 +232,19 @@ class ChatWindow(QMainWindow):
     # ---------------------------------------------------------------- input and find
     @Slot(str)
     def _on_submitted(self, text: str) -> None:
+        room = self.session.rooms.get(self._room)
+        if room is not None and room.messages.marker is not None:
+            room.messages.marker = None  # answering: the unread rule has done its job
+            self.messages.doItemsLayout()
         self.session.send_input(text, self._room)
+
+    @Slot(object)
+    def _on_resend(self, line: ChatLine) -> None:
+        self.session.resend(line)
+
+    @Slot(object)
+    def _on_discard(self, line: ChatLine) -> None:
+        self.session.discard(line)
 
     @Slot()
     def open_find(self) -> None:
@@ -250,7 +303,10 @@ class ChatWindow(QMainWindow):
     @Slot(float)
     def _on_reconnect_scheduled(self, seconds: float) -> None:
         if seconds > 0:
-            self.state_label.setText(f"Connection lost — reconnecting in {seconds:.0f} s")
+            waiting = len(self.session.pending)
+            held = f" ({waiting} unsent, kept)" if waiting else ""
+            text = f"Connection lost — reconnecting in {seconds:.0f} s{held}"
+            self.state_label.setText(text)
             self.retry_button.show()
         else:
             self.retry_button.hide()
@@ -265,6 +321,12 @@ class ChatWindow(QMainWindow):
     def _on_disconnected(self, reason: str) -> None:
         if self.retry_button.isHidden():  # no reconnect on the way (we quit, or never got in)
             self.state_label.setText(f"Offline — {reason}")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange:
+            self.session.set_window_active(self.isActiveWindow())
+            self._update_title()
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.close_guard():

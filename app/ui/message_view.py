@@ -18,12 +18,15 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QUrl,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QDesktopServices,
     QFont,
     QFontMetricsF,
+    QGuiApplication,
     QMouseEvent,
     QPainter,
     QPalette,
@@ -31,14 +34,23 @@ from PySide6.QtGui import (
     QTextLayout,
     QTextOption,
 )
-from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QListView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
-from app.client.models import LINE_ROLE, ChatLine, MessageModel
+from app.client.models import LINE_ROLE, MARKER_ROLE, ChatLine, MessageModel
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 PAD = 3.0
 GAP = 8.0  # between the nick column and the text
 EVENT_KINDS = {"join", "part", "quit", "nick", "kick", "mode", "topic"}
+STATE_SUFFIX = {"pending": "   sending…", "failed": "   ⚠ Not sent — click to send again"}
+MARKER_TEXT = "New messages"
 
 
 def nick_colour(nick: str, dark: bool) -> QColor:
@@ -102,7 +114,24 @@ class MessageDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _body(line: ChatLine) -> str:
-        return f"* {line.sender} {line.text}" if line.kind == "action" else line.text
+        text = f"* {line.sender} {line.text}" if line.kind == "action" else line.text
+        return text + STATE_SUFFIX.get(line.state, "")
+
+    def marker_height(self) -> int:
+        """The rule above the first unread line, with its label."""
+        return int(self._metrics.height() + 2 * PAD)
+
+    @staticmethod
+    def _content(
+        option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QStyleOptionViewItem:
+        """``option`` with the unread marker's band (if this row has it) taken off the top."""
+        if not index.data(MARKER_ROLE):
+            return option
+        shifted = QStyleOptionViewItem(option)
+        band = int(QFontMetricsF(option.font).height() + 2 * PAD)
+        shifted.rect = option.rect.adjusted(0, band, 0, 0)
+        return shifted
 
     def layout(
         self, option: QStyleOptionViewItem, line: ChatLine, width: float
@@ -115,6 +144,16 @@ class MessageDelegate(QStyledItemDelegate):
         text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(text_option)
         formats = []
+        suffix = STATE_SUFFIX.get(line.state, "")
+        if suffix:
+            fmt = QTextCharFormat()
+            fmt.setFontItalic(True)
+            role = QPalette.ColorRole.PlaceholderText
+            fmt.setForeground(option.palette.color(role))
+            span = QTextLayout.FormatRange()
+            span.start = len(layout.text()) - len(suffix)
+            span.length, span.format = len(suffix), fmt
+            formats.append(span)
         for start, end, _url in links(layout.text()):
             fmt = QTextCharFormat()
             fmt.setFontUnderline(True)
@@ -155,6 +194,8 @@ class MessageDelegate(QStyledItemDelegate):
                 text_height = self.layout(option, line, width)[0].boundingRect().height()
             height = int(text_height + 2 * PAD + 0.999)
             cache[id(line)] = height
+        if index.data(MARKER_ROLE):
+            height += self.marker_height()
         return QSize(width, height)
 
     def paint(
@@ -167,6 +208,9 @@ class MessageDelegate(QStyledItemDelegate):
         if line is None:
             return
         self._prepare(option, option.rect.width(), check_font=True)
+        if index.data(MARKER_ROLE):
+            self._paint_marker(painter, option)
+            option = self._content(option, index)
         kind, sender = line.kind, line.sender
         stamp = line.time.astimezone().strftime("%H:%M")
         palette = option.palette
@@ -204,9 +248,31 @@ class MessageDelegate(QStyledItemDelegate):
             text_colour = QColor("#e06c75") if dark else QColor("#b00020")
         elif kind == "notice":
             text_colour = QColor("#c678dd") if dark else QColor("#7b1fa2")
+        if line.state == "pending":
+            text_colour = muted
+        elif line.state == "failed":
+            text_colour = QColor("#e06c75") if dark else QColor("#b00020")
         painter.setPen(text_colour)
         layout, x = self.layout(option, line, option.rect.width())
         layout.draw(painter, QPointF(option.rect.left() + x + PAD, rect.top()))
+        painter.restore()
+
+    def _paint_marker(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
+        """A red rule with "New messages" at its right end, above the first unread line."""
+        dark = option.palette.color(QPalette.ColorRole.Base).lightness() < 128
+        colour = QColor("#e06c75") if dark else QColor("#d32f2f")
+        band = QRectF(option.rect.left(), option.rect.top(), option.rect.width(),
+                      self.marker_height())
+        label_w = self._metrics.horizontalAdvance(MARKER_TEXT) + 2 * PAD
+        painter.save()
+        painter.setPen(colour)
+        y = band.center().y()
+        painter.drawLine(QPointF(band.left() + PAD, y), QPointF(band.right() - label_w - PAD, y))
+        painter.drawText(
+            QRectF(band.right() - label_w, band.top(), label_w, band.height()),
+            Qt.AlignmentFlag.AlignCenter,
+            MARKER_TEXT,
+        )
         painter.restore()
 
     def link_at(
@@ -216,6 +282,7 @@ class MessageDelegate(QStyledItemDelegate):
         line = self._line(index)
         if line is None:
             return None
+        option = self._content(option, index)
         layout, x = self.layout(option, line, option.rect.width())
         local = QPointF(
             point.x() - option.rect.left() - x - PAD, point.y() - option.rect.top() - PAD
@@ -231,7 +298,14 @@ class MessageDelegate(QStyledItemDelegate):
 
 
 class MessageView(QListView):
-    """The room's messages: uniform batches, word wrap, follows the bottom when at it."""
+    """The room's messages: uniform batches, word wrap, follows the bottom when at it.
+
+    Signals: resend_requested(ChatLine) and discard_requested(ChatLine), for an own
+    message that was not sent (clicked, or chosen in the context menu).
+    """
+
+    resend_requested = Signal(object)
+    discard_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -293,10 +367,32 @@ class MessageView(QListView):
         if url:
             QDesktopServices.openUrl(QUrl(url))
             return
+        line = self.line_at(event.position())
+        if event.button() == Qt.MouseButton.LeftButton and line and line.state == "failed":
+            self.resend_requested.emit(line)
+            return
         super().mouseReleaseEvent(event)
 
+    def line_at(self, point: QPointF) -> ChatLine | None:
+        line = self.indexAt(point.toPoint()).data(LINE_ROLE)
+        return line if isinstance(line, ChatLine) else None
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        line = self.line_at(QPointF(event.pos()))
+        if line is None:
+            return
+        menu = QMenu(self)
+        if line.state == "failed":
+            menu.addAction("Send again", lambda: self.resend_requested.emit(line))
+            menu.addAction("Delete", lambda: self.discard_requested.emit(line))
+            menu.addSeparator()
+        text = f"<{line.sender}> {line.text}" if line.sender else line.text
+        menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(text))
+        menu.exec(event.globalPos())
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self.link_at(event.position()):
+        line = self.line_at(event.position())
+        if self.link_at(event.position()) or (line is not None and line.state == "failed"):
             self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             self.viewport().unsetCursor()

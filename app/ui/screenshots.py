@@ -1,7 +1,8 @@
 """``python -m app.ui.screenshots [DIR]``: screenshots of the real windows for the README.
 
 Runs offscreen: hosts a chat on 127.0.0.1, lets two people talk, and saves the start
-screen, the nickname dialog, the chat window (light and dark) and the server window.
+screen, the nickname dialog, the chat window (light, dark, and with unread lines) and the
+server window.
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ def main(out: Path) -> int:
     app.setPalette(dark_palette())
     save(window, out / "chat-dark.png")
     app.setPalette(light)
+    window.show_room("Server")  # away for a moment: two lines arrive, unread
+    for who, text in [(carol, "Could we make it 12:45?"), (bob, "alice: does 12:45 suit you?")]:
+        who.send_input(text, "#chatbox")
+        wait(150)
+    wait(200)
+    save(window, out / "chat-unread-title.png")
+    window.show_room("#chatbox")
+    save(window, out / "chat-unread.png")
 
     server_window = chatbox.run_server(0)
     assert server_window is not None and chatbox.server is not None

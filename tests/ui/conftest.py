@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from app.protocol.message import Message, parse
 from app.settings import Settings
 from app.ui.controller import ChatboxApp
+from app.ui.nick_dialog import NickDialog
 
 
 class LoopClient:
@@ -93,3 +94,17 @@ def loop_clients() -> Iterator[Callable[[int], LoopClient]]:
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def hosted(qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Start screen → Host a chat → nickname 'alice' → the chat window in #chatbox."""
+    monkeypatch.setattr(NickDialog, "ask", classmethod(lambda cls, *_args: "alice"))
+    start = chatbox.show_start()
+    qtbot.addWidget(start)
+    qtbot.mouseClick(start.host_button, Qt.MouseButton.LeftButton)
+    assert chatbox.server is not None and chatbox.chat_windows
+    window = chatbox.chat_windows[0]
+    qtbot.waitUntil(lambda: window.session.rooms.get("#chatbox") is not None)
+    qtbot.waitUntil(lambda: window.current_room == "#chatbox")
+    return window

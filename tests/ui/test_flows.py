@@ -29,20 +29,6 @@ def texts(window_session: ChatSession, room: str) -> list[str]:
     return [line.text for line in found.messages.lines()] if found else []
 
 
-@pytest.fixture
-def hosted(qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Start screen → Host a chat → nickname 'alice' → the chat window in #chatbox."""
-    monkeypatch.setattr(NickDialog, "ask", classmethod(lambda cls, *_args: "alice"))
-    start = chatbox.show_start()
-    qtbot.addWidget(start)
-    qtbot.mouseClick(start.host_button, Qt.MouseButton.LeftButton)
-    assert chatbox.server is not None and chatbox.chat_windows
-    window = chatbox.chat_windows[0]
-    qtbot.waitUntil(lambda: window.session.rooms.get("#chatbox") is not None)
-    qtbot.waitUntil(lambda: window.current_room == "#chatbox")
-    return window
-
-
 def test_host_a_chat_then_a_raw_client_and_the_window_talk(
     qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient  # type: ignore[no-untyped-def]
 ) -> None:
@@ -342,8 +328,10 @@ def test_flipping_desktop_notifications_in_a_window_is_remembered(
     qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
 ) -> None:
     window = hosted
-    assert chatbox.settings.notifications is True
-    window.notifications_toggled.emit(False)
-    assert chatbox.settings.notifications is False
-    window.notifications_toggled.emit(True)
-    assert chatbox.settings.notifications is True
+    assert chatbox.settings.notifications is True and window.notify_action.isChecked()
+    chat_menu = window.menuBar().actions()[0].menu()
+    assert window.notify_action in chat_menu.actions()  # type: ignore[union-attr]
+    window.notify_action.trigger()  # the user unticks Chat → Desktop notifications
+    assert chatbox.settings.notifications is False and not window.notify_enabled
+    window.notify_action.trigger()
+    assert chatbox.settings.notifications is True and window.notify_enabled
