@@ -104,7 +104,6 @@ def main(out: Path) -> int:
         who.send_input(text, "#chatbox")
         wait(150)
     wait(200)
-    save(window, out / "chat-unread-title.png")
     window.show_room("#chatbox")
     save(window, out / "chat-unread.png")
 
