@@ -6,10 +6,12 @@ Every wait is bounded by a timeout; nothing sleeps.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import selectors
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -29,8 +31,10 @@ class ServerProcess:
 
     proc: subprocess.Popen[str]
     host: str
-    port: int
+    port: int  # 0 with --tls-only
     stderr_path: Path
+    tls_port: int = 0
+    fingerprint: str = ""  # of the TLS certificate, as printed
 
     @classmethod
     def start(
@@ -52,11 +56,25 @@ class ServerProcess:
             )
         assert proc.stdout is not None
         line = _readline_with_timeout(proc, TIMEOUT)
-        if not line.startswith("listening on "):
+        if not line.startswith("listening "):
             proc.kill()
             raise RuntimeError(f"server did not start: {line!r}\n{stderr_path.read_text()}")
-        host, _, port = line.removeprefix("listening on ").strip().rpartition(":")
-        return cls(proc, host, int(port), stderr_path)
+        lines = [line]  # the TLS lines come in the same write: they are in the pipe already
+        if "--tls-only" in args:  # listening with TLS on …, fingerprint
+            lines.append(proc.stdout.readline())
+        elif "--tls-port" in args:  # listening on …, listening with TLS on …, fingerprint
+            lines += [proc.stdout.readline(), proc.stdout.readline()]
+        found = {}
+        for text in lines:
+            head, _, value = text.strip().rpartition(" ")
+            found[head] = value
+        plain = found.get("listening on", ":0")
+        host, _, port = plain.rpartition(":")
+        tls = found.get("listening with TLS on", ":0")
+        server = cls(proc, host or tls.rpartition(":")[0], int(port), stderr_path)
+        server.tls_port = int(tls.rpartition(":")[2])
+        server.fingerprint = found.get("TLS certificate SHA-256 fingerprint:", "")
+        return server
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Signal the server and wait for it; returns its exit status."""
@@ -96,6 +114,7 @@ class IrcClient:
     host: str = "127.0.0.1"
     nick: str = ""
     rcvbuf: int = 0  # a small receive buffer makes a slow reader
+    tls: bool = False  # TLS without checking the certificate (tests check the fingerprint)
     sock: socket.socket = field(init=False)
     _buffer: bytes = b""
     received: list[Message] = field(default_factory=list)
@@ -109,6 +128,19 @@ class IrcClient:
             self.sock.connect((self.host, self.port))
         else:
             self.sock = socket.create_connection((self.host, self.port), timeout=TIMEOUT)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+
+    @property
+    def peer_fingerprint(self) -> str:
+        """The SHA-256 fingerprint of the server's certificate (TLS only)."""
+        assert isinstance(self.sock, ssl.SSLSocket)
+        der = self.sock.getpeercert(binary_form=True)
+        assert der is not None
+        return hashlib.sha256(der).digest().hex(":").upper()
 
     # sending
     def send_raw(self, data: bytes) -> None:

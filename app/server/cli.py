@@ -10,11 +10,15 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.log import setup_logging
 from app.server.config import FloodPolicy, ServerConfig
 from app.server.datadir import default_data_dir
+
+if TYPE_CHECKING:
+    from app.server.certs import TlsMaterial
 
 log = logging.getLogger("chatbox.server")
 
@@ -119,6 +123,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="drop a connection that has not registered by then (default: 60)",
     )
+    parser.add_argument(
+        "--tls-port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also listen for TLS connections on port N (6697 is usual; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the TLS certificate (PEM); default: a self-signed one made once and kept in "
+        "the data folder, its SHA-256 fingerprint printed at start",
+    )
+    parser.add_argument(
+        "--tls-key",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the private key of --tls-cert (PEM, unencrypted)",
+    )
+    parser.add_argument(
+        "--tls-only",
+        action="store_true",
+        help="refuse plain connections: listen with TLS only (on --tls-port, default 6697)",
+    )
+    parser.add_argument(
+        "--tls-handshake-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="drop a TLS connection whose handshake is not done by then (default: 10)",
+    )
     parser.add_argument("--version", action="version", version=f"chatbox-server {__version__}")
     return parser
 
@@ -145,9 +183,17 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     name = args.name or socket.gethostname() or "chatbox"
     if " " in name or not name:
         raise UsageError(f"--name cannot contain spaces: {name!r}")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.tls_only and args.tls_port is None:
+        args.tls_port = 6697
+    if args.tls_cert is not None and args.tls_port is None:
+        raise UsageError("--tls-cert needs --tls-port (the port for TLS connections)")
+    if args.tls_port is not None and not 0 <= args.tls_port <= 65535:
+        raise UsageError(f"--tls-port must be between 0 and 65535, got {args.tls_port}")
     data_dir: Path | None = args.data_dir
     if data_dir is None and not args.no_history:
-        data_dir = default_data_dir(args.port)
+        data_dir = default_data_dir(args.tls_port if args.tls_only else args.port)
     return ServerConfig(
         name=name,
         password=args.password,
@@ -174,6 +220,20 @@ def make_data_dir(path: Path) -> None:
         ) from None
 
 
+def tls_material(args: argparse.Namespace, config: ServerConfig) -> TlsMaterial | None:
+    """The certificate for --tls-port: the one given, or the self-signed one kept in the
+    data folder (made the first time; kept even without history, or its fingerprint
+    would change at every start)."""
+    if args.tls_port is None:
+        return None
+    from app.server import certs  # cryptography: loaded only when TLS is asked for
+
+    if args.tls_cert is not None:
+        return certs.load(args.tls_cert, args.tls_key)
+    folder = args.data_dir or default_data_dir(args.tls_port if args.tls_only else args.port)
+    return certs.load_or_create(folder, config.name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run until SIGINT/SIGTERM; 0 on a clean stop, 2 when the server cannot start."""
     parser = build_parser()
@@ -189,18 +249,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtCore import QCoreApplication
 
+    from app.server.certs import CertificateError
     from app.server.listener import ChatServer, ListenError
     from app.server.signals import SignalWatcher
 
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
     try:
+        material = tls_material(args, config)
         server = ChatServer(config)
+        server.handshake_timeout_ms = int(args.tls_handshake_timeout * 1000)
+    except CertificateError as exc:
+        print(f"chatbox-server: TLS: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except sqlite3.Error as exc:  # an unreadable or foreign history.sqlite3 in the data folder
         print(f"chatbox-server: cannot open the history in {config.data_dir}: {exc}",
               file=sys.stderr)
         return EXIT_USAGE
+    lines = []
     try:
-        host, port = server.listen(args.host, args.port)
+        if not args.tls_only:
+            host, port = server.listen(args.host, args.port)
+            lines.append(f"listening on {host}:{port}")
+        if material is not None:
+            host, port = server.listen_tls(args.host, args.tls_port, material)
+            lines.append(f"listening with TLS on {host}:{port}")
+            lines.append(f"TLS certificate SHA-256 fingerprint: {material.fingerprint}")
     except ListenError as exc:
         print(f"chatbox-server: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -215,8 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
 
     watcher.received.connect(on_signal)
-    print(f"listening on {host}:{port}", flush=True)
-    log.info("server %s (%s) listening on %s:%d", config.name, config.version, host, port)
+    print("\n".join(lines), flush=True)
+    log.info("server %s (%s): %s", config.name, config.version, "; ".join(lines))
     if not config.history:
         log.info("history: off")
     elif config.data_dir is None:

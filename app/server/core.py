@@ -74,13 +74,20 @@ class ServerCore:
 
     # ---------------------------------------------------------------- connections
     def connect(
-        self, host: str, write: Callable[[bytes], object], close: Callable[[bool], None]
+        self,
+        host: str,
+        write: Callable[[bytes], object],
+        close: Callable[[bool], None],
+        *,
+        secure: bool = False,
     ) -> Client:
-        """Register a new connection; ``close(abort)`` is how the core ends it."""
+        """Register a new connection (``secure``: over TLS); ``close(abort)`` is how the core
+        ends it."""
         self._next_id += 1
         client = Client(self._next_id, host, write, close, self.clock(), self.config.flood.burst)
+        client.secure = secure
         self.clients.add(client)
-        log.info("connect #%d from %s", client.id, host)
+        log.info("connect #%d from %s%s", client.id, host, " (TLS)" if secure else "")
         return client
 
     def receive(self, client: Client, data: bytes) -> float | None:

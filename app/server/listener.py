@@ -14,17 +14,32 @@ import socket
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QHostInfo, QTcpServer
+from PySide6.QtNetwork import (
+    QAbstractSocket,
+    QHostAddress,
+    QHostInfo,
+    QSsl,
+    QSslCertificate,
+    QSslConfiguration,
+    QSslKey,
+    QSslServer,
+    QSslSocket,
+    QTcpServer,
+    QTcpSocket,
+)
 
+from app.server.certs import TlsMaterial
 from app.server.config import ServerConfig
 from app.server.core import ServerCore
 from app.server.peer import Peer
+from app.server.tls_peer import TlsPeer
 
 log = logging.getLogger("chatbox.server")
 
 TICK_MS = 500
 CLOSE_GRACE_S = 5.0
 STOP_GRACE_MS = 2000
+HANDSHAKE_TIMEOUT_MS = 10_000  # a TLS client that never finishes its handshake is dropped
 
 
 class ListenError(Exception):
@@ -66,8 +81,11 @@ class ChatServer(QObject):
         self.core = ServerCore(config)
         self.core.history.autocommit = False  # one commit per loop turn: _on_flush_timer
         self._tcp = _Acceptor(self)
-        self._peers: dict[int, Peer] = {}
-        self._waiting: dict[Peer, float] = {}
+        self._tls: QSslServer | None = None
+        self.tls: TlsMaterial | None = None
+        self.handshake_timeout_ms = HANDSHAKE_TIMEOUT_MS
+        self._peers: dict[int, Peer | TlsPeer] = {}
+        self._waiting: dict[Peer | TlsPeer, float] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -75,7 +93,7 @@ class ChatServer(QObject):
         self._flood_timer.setSingleShot(True)
         self._flood_timer.timeout.connect(self._on_flood_timer)
         self._stopped = False
-        self._dirty: list[Peer] = []
+        self._dirty: list[Peer | TlsPeer] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -87,6 +105,31 @@ class ChatServer(QObject):
 
         Returns the address and port as shown to people. Raises :class:`ListenError`.
         """
+        return self._listen(self._tcp, host, port)
+
+    def listen_tls(self, host: str | None, port: int, material: TlsMaterial) -> tuple[str, int]:
+        """Listen for TLS connections too (or only), with this certificate and key."""
+        config = QSslConfiguration.defaultConfiguration()
+        certificate = QSslCertificate(material.cert_pem, QSsl.EncodingFormat.Pem)
+        algorithm = QSsl.KeyAlgorithm.Rsa if material.key_kind == "rsa" else QSsl.KeyAlgorithm.Ec
+        key = QSslKey(material.key_pem, algorithm, QSsl.EncodingFormat.Pem)
+        if certificate.isNull() or key.isNull():
+            raise ListenError("Qt's TLS backend cannot read the certificate or its key")
+        config.setLocalCertificate(certificate)
+        config.setPrivateKey(key)
+        config.setPeerVerifyMode(QSslSocket.PeerVerifyMode.VerifyNone)  # no client certificates
+        config.setProtocol(QSsl.SslProtocol.TlsV1_2OrLater)
+        server = QSslServer(self)
+        server.setSslConfiguration(config)
+        server.setHandshakeTimeout(self.handshake_timeout_ms)
+        server.pendingConnectionAvailable.connect(self._on_tls_ready)
+        server.errorOccurred.connect(self._on_tls_error)
+        self._tls, self.tls = server, material
+        return self._listen(server, host, port)
+
+    def _listen(self, server: QTcpServer, host: str | None, port: int) -> tuple[str, int]:
+        if not QSslSocket.supportsSsl() and isinstance(server, QSslServer):
+            raise ListenError("TLS is not available: Qt found no OpenSSL 3 library")
         if host is None:
             address = QHostAddress(QHostAddress.SpecialAddress.Any)
             shown = "0.0.0.0"
@@ -98,26 +141,31 @@ class ChatServer(QObject):
                     raise ListenError(f"cannot listen on {host}: host not found")
                 address = info.addresses()[0]
             shown = host
-        ok = self._tcp.listen(address, port)
+        ok = server.listen(address, port)
         if not ok and host is None:  # no IPv6 on this machine: IPv4 only
             address = QHostAddress(QHostAddress.SpecialAddress.AnyIPv4)
-            ok = self._tcp.listen(address, port)
+            ok = server.listen(address, port)
         if not ok:
-            error = self._tcp.serverError()
+            error = server.serverError()
             if error == QAbstractSocket.SocketError.AddressInUseError:
                 raise ListenError(f"port {port} is already in use on {shown}")
             if error == QAbstractSocket.SocketError.SocketAccessError:
                 raise ListenError(f"no permission to listen on port {port} ({shown})")
-            raise ListenError(f"cannot listen on {shown}:{port}: {self._tcp.errorString()}")
+            raise ListenError(f"cannot listen on {shown}:{port}: {server.errorString()}")
         self._tick.start()
-        bound = self._tcp.serverPort()
+        bound = server.serverPort()
         if ":" in shown:
             shown = f"[{shown}]"
         return shown, bound
 
     @property
     def port(self) -> int:
-        return self._tcp.serverPort()
+        """The plain port (0: not listening for plain connections)."""
+        return self._tcp.serverPort() if self._tcp.isListening() else 0
+
+    @property
+    def tls_port(self) -> int:
+        return self._tls.serverPort() if self._tls is not None and self._tls.isListening() else 0
 
     # ---------------------------------------------------------------- sockets
     def accept(self, handle: int) -> None:
@@ -139,7 +187,32 @@ class ChatServer(QObject):
         peer.client = self.core.connect(host, peer.write, peer.close)
         self.client_connected.emit(peer.client.id, host)
 
-    def received(self, peer: Peer, data: bytes) -> None:
+    @Slot()
+    def _on_tls_ready(self) -> None:
+        """Connections whose TLS handshake is done."""
+        assert self._tls is not None
+        while self._tls.hasPendingConnections():
+            sock = self._tls.nextPendingConnection()
+            if not isinstance(sock, QSslSocket):
+                continue
+            if self._stopped:
+                sock.abort()
+                sock.deleteLater()
+                continue
+            host = display_host(sock.peerAddress().toString())
+            peer = TlsPeer(self, sock)
+            self._peers[peer.fd] = peer
+            peer.client = self.core.connect(host, peer.write, peer.close, secure=True)
+            log.info("#%d: %s", peer.client.id, peer.protocol)
+            self.client_connected.emit(peer.client.id, host)
+
+    @Slot(QTcpSocket, QAbstractSocket.SocketError)
+    def _on_tls_error(self, sock: QTcpSocket, error: QAbstractSocket.SocketError) -> None:
+        """A handshake failed or timed out: QSslServer drops that socket; we say why."""
+        log.info("TLS handshake with %s failed: %s", sock.peerAddress().toString(),
+                 sock.errorString() or error.name)
+
+    def received(self, peer: Peer | TlsPeer, data: bytes) -> None:
         """Bytes from ``peer``: to the core, and flood control's timer if it held lines back."""
         assert peer.client is not None
         delay = self.core.receive(peer.client, data)
@@ -147,20 +220,20 @@ class ChatServer(QObject):
             self._schedule(peer, delay)
         self._commit_soon()
 
-    def mark_dirty(self, peer: Peer) -> None:
+    def mark_dirty(self, peer: Peer | TlsPeer) -> None:
         """``peer`` has bytes to send: flush it at the end of this event-loop turn."""
         if not self._dirty:
             self._flush_timer.start()
         self._dirty.append(peer)
 
-    def sendq_exceeded(self, peer: Peer) -> None:
+    def sendq_exceeded(self, peer: Peer | TlsPeer) -> None:
         client = peer.client
         assert client is not None
         log.info("#%d %s: SendQ exceeded", client.id, client.nick)
         self.core.quit(client, "SendQ exceeded", error=None)
         peer.close(abort=True)
 
-    def forget(self, peer: Peer) -> None:
+    def forget(self, peer: Peer | TlsPeer) -> None:
         """``peer``'s socket is closing: drop every reference to it."""
         self._peers.pop(peer.fd, None)
         self._waiting.pop(peer, None)
@@ -178,7 +251,7 @@ class ChatServer(QObject):
                 peer.flush()
 
     # ---------------------------------------------------------------- flood control
-    def _schedule(self, peer: Peer, delay: float) -> None:
+    def _schedule(self, peer: Peer | TlsPeer, delay: float) -> None:
         self._waiting[peer] = _now() + delay
         self._arm_flood_timer()
 
@@ -220,6 +293,8 @@ class ChatServer(QObject):
         ``stopped`` follows once every socket is closed (at most STOP_GRACE_MS later)."""
         self._stopped = True
         self._tcp.close()
+        if self._tls is not None:
+            self._tls.close()
         self._tick.stop()
         self._flood_timer.stop()
         self.core.shutdown(reason)

@@ -41,6 +41,7 @@ class Client:
         "reader",
         "realname",
         "registered",
+        "secure",
         "tag_key",
         "tokens",
         "tokens_at",
@@ -61,6 +62,7 @@ class Client:
         self.host = host
         self.write = write
         self.close = close
+        self.secure = False  # came in over TLS
         self.nick = "*"
         self.folded = ""
         self.user = ""

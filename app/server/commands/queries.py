@@ -155,6 +155,8 @@ def handle_whois(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.RPL_WHOISOPERATOR, target.nick, "is an IRC operator")
     if target.away is not None:
         core.reply(client, rpl.RPL_AWAY, target.nick, target.away)
+    if target.secure:
+        core.reply(client, rpl.RPL_WHOISSECURE, target.nick, "is using a secure connection")
     idle = int(core.clock() - target.last_message)
     signon = int(core.wall_clock() - (core.clock() - target.connected_at))
     core.reply(
