@@ -63,6 +63,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="an IRC operator login; may be given several times",
     )
     parser.add_argument(
+        "--oper-account",
+        action="append",
+        default=[],
+        metavar="ACCOUNT",
+        help="this account is an IRC operator once logged in; may be given several times",
+    )
+    parser.add_argument(
+        "--require-accounts",
+        action="store_true",
+        help="a private server: only users logged in to an account (SASL) may connect; "
+        "accounts are made with REGISTER before connecting",
+    )
+    parser.add_argument(
+        "--nick-protect",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="someone on a registered account's nick must log in by then, or is renamed "
+        "to a guest nick (default: 30)",
+    )
+    parser.add_argument(
         "--motd",
         type=Path,
         default=None,
@@ -207,6 +228,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         history=not args.no_history,
         history_days=args.history_days,
         history_per_target=args.history_max,
+        require_accounts=args.require_accounts,
+        oper_accounts=tuple(args.oper_account),
+        nick_protect_s=args.nick_protect,
     )
 
 

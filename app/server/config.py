@@ -46,3 +46,7 @@ class ServerConfig:
     history: bool = True  # False: nothing is stored
     history_days: float = 90.0  # 0: keep forever
     history_per_target: int = 100_000  # 0: no limit
+    accounts: bool = True  # SASL and REGISTER
+    require_accounts: bool = False  # only logged-in users may connect
+    oper_accounts: tuple[str, ...] = ()  # accounts that are IRC operators once logged in
+    nick_protect_s: float = 30.0  # time to log in before a registered nick is taken away

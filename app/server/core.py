@@ -19,16 +19,27 @@ from app.protocol.casemap import irc_lower
 from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
 from app.protocol.framing import decode_line
 from app.protocol.message import Message, add_tag, format_line, parse, serialize_tags
+from app.protocol.sasl import Backoff
+from app.server.accounts import AccountStore
 from app.server.config import ServerConfig
 from app.server.history import HistoryStore, format_ms
-from app.server.state import TAG_MESSAGE_TAGS, TAG_TIME, Channel, Client, WhowasEntry
+from app.server.state import (
+    TAG_ACCOUNT,
+    TAG_MESSAGE_TAGS,
+    TAG_TIME,
+    Channel,
+    Client,
+    WhowasEntry,
+)
 
 log = logging.getLogger("chatbox.server")
 
 Handler = Callable[["ServerCore", Client, Message], None]
 
 # Commands a client may send before it is registered; anything else gets 451.
-PRE_REGISTRATION = frozenset({"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"})
+PRE_REGISTRATION = frozenset(
+    {"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT", "AUTHENTICATE", "REGISTER"}
+)
 PRUNE_EVERY_TICKS = 7200  # history retention applied about hourly (ticks of ~0.5 s)
 # Commands that cost no flood tokens.
 FREE_COMMANDS = frozenset({"PONG"})
@@ -70,6 +81,12 @@ class ServerCore:
         )
         self.history.enabled = config.history
         self.history.prune(int(wall_clock() * 1000))
+        self.accounts = AccountStore(
+            config.data_dir / "accounts.sqlite3" if config.data_dir else None
+        )
+        self.logins = Backoff(clock)  # failed logins, per account and per address
+        self.guarded: dict[Client, float] = {}  # on a registered nick: rename at this time
+        self.secret = os.urandom(32)  # keys for accounts that do not exist (SCRAM)
         self._ticks = 0
 
     # ---------------------------------------------------------------- connections
@@ -258,11 +275,13 @@ class ServerCore:
         only_tagged: bool = False,
         skip: Client | None = None,
         time_text: str = "",
+        account: str | None = None,
     ) -> None:
         """Send one event to many (but ``skip``). The line is serialised once per tag variant
-        (at most four), and the same bytes object goes to every recipient of that variant."""
+        (at most eight), and the same bytes object goes to every recipient of that variant.
+        ``account``: the sender's, for those with account-tag."""
         body = line + "\r\n"
-        variants: list[bytes | None] = [None, None, None, None]
+        variants: list[bytes | None] = [None] * 8
         for member in recipients:
             if member is skip:
                 continue
@@ -280,6 +299,8 @@ class ServerCore:
                         tags.append("msgid=" + msgid)
                     if client_tags:
                         tags.append(client_tags)
+                if key & TAG_ACCOUNT and account:
+                    tags.append("account=" + account)
                 data = variants[key] = (("@" + ";".join(tags) + " ") if tags else "").encode() + (
                     body.encode()
                 )
@@ -310,12 +331,14 @@ class ServerCore:
             for letter in client.modes:
                 self.mode_counts[letter] -= 1
             peers = self.common_peers(client, include_self=False)
-            self.fanout(peers, format_line(client.prefix, "QUIT", (reason,), trailing=True))
+            self.fanout(peers, format_line(client.prefix, "QUIT", (reason,), trailing=True),
+                        account=client.account)
             self.remember_whowas(client)
             for channel in list(client.channels.values()):
                 self.remove_member(channel, client)
             self.nicks.pop(client.folded, None)
         self.clients.discard(client)
+        self.guarded.pop(client, None)
         log.info("quit #%d %s (%s)", client.id, client.nick, reason)
         if error is not None:
             text = error or f"Closing Link: {client.host} ({reason})"
@@ -349,6 +372,10 @@ class ServerCore:
         self._ticks += 1
         if self._ticks % PRUNE_EVERY_TICKS == 0:
             self.history.prune(int(self.wall_clock() * 1000))
+        if self.guarded:
+            from app.server.commands.accounts import rename_guests
+
+            rename_guests(self)
         for client in list(self.clients):
             if client.closed:
                 continue
@@ -373,6 +400,7 @@ class ServerCore:
         self.nicks.clear()
         self.channels.clear()
         self.history.close()
+        self.accounts.close()
 
     def set_user_mode(self, client: Client, letter: str, on: bool) -> bool:
         """Set or clear one user mode letter; True when it changed (counts kept for LUSERS)."""

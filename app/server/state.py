@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.protocol.casemap import irc_lower
 from app.protocol.framing import LineReader
 
+if TYPE_CHECKING:
+    from app.server.commands.accounts import SaslSession
+
 # Bits of Client.tag_key: which tags a recipient gets on relayed messages.
 TAG_TIME = 1
 TAG_MESSAGE_TAGS = 2
+TAG_ACCOUNT = 4
 _NONE: frozenset[str] = frozenset()
 
 
@@ -19,6 +24,7 @@ class Client:
     """One connection, registered or not. ``write`` sends bytes; ``close`` ends the link."""
 
     __slots__ = (
+        "account",
         "away",
         "cap_version",
         "caps",
@@ -41,6 +47,7 @@ class Client:
         "reader",
         "realname",
         "registered",
+        "sasl",
         "secure",
         "tag_key",
         "tokens",
@@ -63,6 +70,8 @@ class Client:
         self.write = write
         self.close = close
         self.secure = False  # came in over TLS
+        self.account: str | None = None  # logged in as (SASL or REGISTER)
+        self.sasl: SaslSession | None = None  # an AUTHENTICATE exchange in progress
         self.nick = "*"
         self.folded = ""
         self.user = ""
@@ -97,8 +106,10 @@ class Client:
         self.folded = irc_lower(nick)
 
     def update_tag_key(self) -> None:
-        self.tag_key = (TAG_TIME if "server-time" in self.caps else 0) | (
-            TAG_MESSAGE_TAGS if "message-tags" in self.caps else 0
+        self.tag_key = (
+            (TAG_TIME if "server-time" in self.caps else 0)
+            | (TAG_MESSAGE_TAGS if "message-tags" in self.caps else 0)
+            | (TAG_ACCOUNT if "account-tag" in self.caps else 0)
         )
 
     def __repr__(self) -> str:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.server.commands import channels, history, messaging, modes, queries, registration
+from app.server.commands import (
+    accounts,
+    channels,
+    history,
+    messaging,
+    modes,
+    queries,
+    registration,
+)
 
 if TYPE_CHECKING:
     from app.server.core import Handler
@@ -16,4 +24,5 @@ COMMANDS: dict[str, Handler] = {
     **messaging.COMMANDS,
     **queries.COMMANDS,
     **history.COMMANDS,
+    **accounts.COMMANDS,
 }

@@ -111,7 +111,16 @@ def join(core: ServerCore, client: Client, name: str, key: str) -> None:
         client.invites -= {folded}
     client.channels[folded] = channel
     log.info("join %s %s", client.nick, channel.name)
-    core.fanout(channel.members, format_line(client.prefix, "JOIN", (channel.name,)))
+    extended = [m for m in channel.members if "extended-join" in m.caps]
+    plain = [m for m in channel.members if "extended-join" not in m.caps]
+    account = client.account
+    core.fanout(plain, format_line(client.prefix, "JOIN", (channel.name,)), account=account)
+    core.fanout(  # extended-join: the account ("*": none) and real name come along
+        extended,
+        format_line(client.prefix, "JOIN", (channel.name, account or "*", client.realname),
+                    trailing=True),
+        account=account,
+    )
     if client.away is not None:
         notify = [m for m in channel.members if m is not client and "away-notify" in m.caps]
         core.fanout(notify, format_line(client.prefix, "AWAY", (client.away,), trailing=True))
@@ -133,7 +142,8 @@ def handle_part(core: ServerCore, client: Client, msg: Message) -> None:
 
 def part(core: ServerCore, client: Client, channel: Channel, reason: str) -> None:
     params = (channel.name, reason) if reason else (channel.name,)
-    core.fanout(channel.members, format_line(client.prefix, "PART", params, trailing=bool(reason)))
+    core.fanout(channel.members, format_line(client.prefix, "PART", params, trailing=bool(reason)),
+                account=client.account)
     core.remove_member(channel, client)
     log.info("part %s %s", client.nick, channel.name)
 

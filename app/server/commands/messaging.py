@@ -94,11 +94,12 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
                 only_tagged=tagmsg,
                 skip=None if echo else client,
                 time_text=stamp,
+                account=client.account,
             )
             if echo and client not in recipients:
                 core.fanout(
                     (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
-                    time_text=stamp,
+                    time_text=stamp, account=client.account,
                 )
             continue
         user = core.find_nick(name)
@@ -119,17 +120,17 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             with core.unlabeled(client):
                 core.fanout(
                     (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
-                    time_text=stamp,
+                    time_text=stamp, account=client.account,
                 )
             if echo and core.is_labeled(client):
                 core.fanout(
                     (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
-                    time_text=stamp,
+                    time_text=stamp, account=client.account,
                 )
             continue
         pair = (user, client) if echo else (user,)
         core.fanout(pair, line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
-                    time_text=stamp)
+                    time_text=stamp, account=client.account)
         if loud and user.away is not None:
             core.reply(client, rpl.RPL_AWAY, user.nick, user.away)
 

@@ -111,7 +111,7 @@ def _who_line(
         "f": flags,
         "d": "0",
         "l": str(int(core.clock() - target.last_message)),
-        "a": "0",
+        "a": target.account or "0",
         "o": "n/a",
         "r": target.realname,
     }
@@ -157,6 +157,8 @@ def handle_whois(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.RPL_AWAY, target.nick, target.away)
     if target.secure:
         core.reply(client, rpl.RPL_WHOISSECURE, target.nick, "is using a secure connection")
+    if target.account:
+        core.reply(client, rpl.RPL_WHOISACCOUNT, target.nick, target.account, "is logged in as")
     idle = int(core.clock() - target.last_message)
     signon = int(core.wall_clock() - (core.clock() - target.connected_at))
     core.reply(

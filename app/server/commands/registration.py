@@ -11,6 +11,7 @@ from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
 from app.protocol.names import USERLEN, is_valid_nick
+from app.server.commands.accounts import cap_value, grant_oper, guard_nick
 from app.server.commands.welcome import REALNAMELEN, send_welcome
 
 if TYPE_CHECKING:
@@ -21,15 +22,20 @@ log = logging.getLogger("chatbox.server")
 
 # The capabilities we offer (CAP LS 302 values would follow "=").
 CAPABILITIES: dict[str, str] = {
+    "account-notify": "",
+    "account-tag": "",
     "away-notify": "",
     "batch": "",
     "cap-notify": "",
+    "draft/account-registration": "before-connect,custom-account-name",
     "draft/chathistory": "",
     "echo-message": "",
+    "extended-join": "",
     "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",
     "multi-prefix": "",
+    "sasl": "",  # the value (mechanisms) depends on the connection: accounts.cap_value
     "server-time": "",
     "setname": "",
     "userhost-in-names": "",
@@ -52,7 +58,7 @@ def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
         if version.isdecimal() and int(version) >= 302:
             client.cap_version = max(client.cap_version, int(version))
             client.caps |= {"cap-notify"}
-        _send_cap_list(core, client, "LS", _offered(client))
+        _send_cap_list(core, client, "LS", _offered(core, client))
     elif sub == "LIST":
         _send_cap_list(core, client, "LIST", sorted(client.caps))
     elif sub == "REQ":
@@ -78,10 +84,16 @@ def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
 
 
-def _offered(client: Client) -> list[str]:
+def _offered(core: ServerCore, client: Client) -> list[str]:
+    offered = dict(CAPABILITIES)
+    if core.config.accounts:
+        offered["sasl"] = cap_value(client)
+    else:
+        for name in ("sasl", "draft/account-registration"):
+            del offered[name]
     if client.cap_version >= 302:
-        return [f"{k}={v}" if v else k for k, v in sorted(CAPABILITIES.items())]
-    return sorted(CAPABILITIES)
+        return [f"{k}={v}" if v else k for k, v in sorted(offered.items())]
+    return sorted(offered)
 
 
 def _send_cap_list(core: ServerCore, client: Client, sub: str, caps: list[str]) -> None:
@@ -133,6 +145,12 @@ def handle_nick(core: ServerCore, client: Client, msg: Message) -> None:
         core.nicks[folded] = client
         try_register(core, client)
         return
+    change_nick(core, client, nick)
+    guard_nick(core, client)
+
+
+def change_nick(core: ServerCore, client: Client, nick: str) -> None:
+    """A registered client's nick becomes ``nick`` (free, valid): NICK to all who see it."""
     old_prefix = client.prefix
     core.remember_whowas(client)
     del core.nicks[client.folded]
@@ -140,9 +158,11 @@ def handle_nick(core: ServerCore, client: Client, msg: Message) -> None:
         modes = channel.members.pop(client)
         channel.members[client] = modes
     client.set_nick(nick)
-    core.nicks[folded] = client
+    core.nicks[client.folded] = client
     core.fanout(
-        core.common_peers(client, include_self=True), format_line(old_prefix, "NICK", (nick,))
+        core.common_peers(client, include_self=True),
+        format_line(old_prefix, "NICK", (nick,)),
+        account=client.account,
     )
     log.info("nick #%d %s is now %s", client.id, old_prefix.partition("!")[0], nick)
 
@@ -170,10 +190,21 @@ def try_register(core: ServerCore, client: Client) -> None:
         core.error_and_close(client, "Closing Link: Bad password")
         log.info("#%d refused: bad password", client.id)
         return
+    if client.sasl is not None:  # registration ends an unfinished SASL exchange
+        client.sasl = None
+        core.reply(client, rpl.ERR_SASLABORTED, "SASL authentication aborted")
+    if core.config.require_accounts and not client.account:
+        core.error_and_close(
+            client, "Closing Link: this server is for account holders only (log in with SASL)"
+        )
+        log.info("#%d refused: not logged in", client.id)
+        return
     core.mark_registered(client)
     client.last_message = core.clock()
     log.info("register #%d as %s", client.id, client.prefix)
     send_welcome(core, client)
+    grant_oper(core, client)
+    guard_nick(core, client)
 
 
 # ------------------------------------------------------------------ PING PONG QUIT SETNAME
