@@ -7,20 +7,26 @@ Signals:
     nick_in_use(str): our nick was taken while registering; we try another.
     error_occurred(str): what went wrong, in words for a person.
     disconnected(str): the link is gone, with the reason in words.
+    logged_in(str): SASL (or REGISTER) made us this account.
+    certificate_problem(object): a TLS certificate we cannot trust by ourselves (a
+        :class:`CertificateProblem`); the link is closed and the user decides.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtNetwork import QAbstractSocket, QTcpSocket
+from PySide6.QtCore import QCryptographicHash, QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QAbstractSocket, QSslCertificate, QSslError, QSslSocket
+from scramp import ScramClient, ScramException
 
 from app.protocol.errors import RemoteProtocolError
 from app.protocol.isupport import parse_isupport
 from app.protocol.message import Message, format_line, parse
 from app.protocol.pacing import TokenBucket
+from app.protocol.sasl import Reassembler, SaslError, encode, plain
 from app.protocol.serverinfo import ServerInfo
 
 log = logging.getLogger("chatbox.client")
@@ -38,6 +44,8 @@ WANTED_CAPS = frozenset(
         "labeled-response",
         "cap-notify",
         "draft/chathistory",
+        "account-notify",
+        "extended-join",
     }
 )
 CONNECT_TIMEOUT_MS = 15_000
@@ -53,7 +61,71 @@ SOCKET_ERRORS = {
     QAbstractSocket.SocketError.SocketTimeoutError: "Timed out connecting to {host}:{port}.",
     QAbstractSocket.SocketError.NetworkError: "The network is unreachable.",
     QAbstractSocket.SocketError.RemoteHostClosedError: "The server closed the connection.",
+    QAbstractSocket.SocketError.SslHandshakeFailedError: (
+        "The secure (TLS) connection failed: {detail}. Does the server speak TLS on this port?"
+    ),
 }
+
+CERTIFICATE_WORDS = {
+    QSslError.SslError.CertificateExpired: "it has expired",
+    QSslError.SslError.CertificateNotYetValid: (
+        "it is not valid yet (is this computer's clock right?)"
+    ),
+    QSslError.SslError.HostNameMismatch: "it was made for another name, not {host}",
+    QSslError.SslError.SelfSignedCertificate: "it is self-signed: no authority vouches for it",
+    QSslError.SslError.SelfSignedCertificateInChain: "it comes from an unknown authority",
+    QSslError.SslError.UnableToGetLocalIssuerCertificate: "it comes from an unknown authority",
+    QSslError.SslError.UnableToGetIssuerCertificate: "it comes from an unknown authority",
+    QSslError.SslError.UnableToVerifyFirstCertificate: "it comes from an unknown authority",
+    QSslError.SslError.CertificateUntrusted: "it comes from an unknown authority",
+    QSslError.SslError.CertificateRevoked: "it has been revoked",
+}
+
+REGISTER_WORDS = {
+    "ACCOUNT_EXISTS": "That account name is taken. Choose another, or log in to it.",
+    "BAD_ACCOUNT_NAME": "That account name cannot be used (it follows the rules of a nickname).",
+    "WEAK_PASSWORD": "The server finds that password too weak: {text}",
+    "UNACCEPTABLE_PASSWORD": "The server cannot take that password: {text}",
+    "ALREADY_AUTHENTICATED": "You are already logged in.",
+    "TEMPORARILY_UNAVAILABLE": "The server cannot create accounts right now; try later.",
+}
+
+
+def fingerprint(certificate: QSslCertificate) -> str:
+    """SHA-256, ``AB:CD:…``, as ``openssl x509 -fingerprint -sha256`` shows it."""
+    digest = certificate.digest(QCryptographicHash.Algorithm.Sha256)
+    return bytes(digest.data()).hex(":").upper()
+
+
+@dataclass(frozen=True)
+class Account:
+    """Log in as ``name`` (SASL), or with ``create`` make the account first (REGISTER)."""
+
+    name: str
+    password: str
+    create: bool = False
+
+
+@dataclass(frozen=True)
+class CertificateProblem:
+    """Why the server's certificate is not trusted, in words, and its fingerprint."""
+
+    host: str
+    port: int
+    fingerprint: str
+    problems: tuple[str, ...]
+    changed: bool  # we trusted another certificate for this server before: be loud
+    trusted: str  # the fingerprint trusted before ("" if none)
+
+    def text(self) -> str:
+        if self.changed:
+            return (
+                f"The certificate of {self.host}:{self.port} has CHANGED since you trusted it. "
+                "Someone may be intercepting the connection — or the server got a new "
+                "certificate. Ask its host which fingerprint is right before you continue."
+            )
+        why = "; ".join(dict.fromkeys(self.problems))
+        return f"The certificate of {self.host}:{self.port} cannot be checked: {why}."
 
 
 class IrcConnection(QObject):
@@ -63,6 +135,8 @@ class IrcConnection(QObject):
     nick_in_use = Signal(str)
     error_occurred = Signal(str)
     disconnected = Signal(str)
+    logged_in = Signal(str)
+    certificate_problem = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +151,13 @@ class IrcConnection(QObject):
         self._user = "chatbox"
         self._realname = "Chatbox user"
         self._password = ""
-        self._offered: set[str] = set()
+        self.tls = False
+        self.trusted = ""  # the certificate fingerprint the user trusts for this server
+        self.account: Account | None = None
+        self.logged_in_as = ""
+        self._sasl: ScramClient | str | None = None  # the exchange in progress
+        self._sasl_in = Reassembler()
+        self._offered: dict[str, str] = {}
         self._buffer = b""
         self._outbox: list[bytes] = []
         self._bucket = TokenBucket()
@@ -91,8 +171,10 @@ class IrcConnection(QObject):
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(1000)
         self._watchdog.timeout.connect(self._check_alive)
-        self._sock = QTcpSocket(self)
-        self._sock.connected.connect(self._on_connected)
+        self._sock = QSslSocket(self)
+        self._sock.connected.connect(self._on_tcp_connected)
+        self._sock.encrypted.connect(self._on_connected)
+        self._sock.sslErrors.connect(self._on_ssl_errors)
         self._sock.readyRead.connect(self._on_ready_read)
         self._sock.disconnected.connect(self._on_disconnected)
         self._sock.errorOccurred.connect(self._on_error)
@@ -113,11 +195,19 @@ class IrcConnection(QObject):
         password: str = "",
         realname: str = "Chatbox user",
         user: str = "chatbox",
+        tls: bool = False,
+        trusted: str = "",
+        account: Account | None = None,
     ) -> None:
-        """Connect and register; progress comes back as signals."""
+        """Connect and register (over TLS, trusting the certificate with fingerprint
+        ``trusted`` beyond the system's authorities; logging in to ``account``); progress
+        comes back as signals."""
         self._sock.abort()
         self.host, self.port, self.nick = host, port, nick
         self.wanted_nick = nick
+        self.tls, self.trusted, self.account = tls, trusted, account
+        self.logged_in_as = ""
+        self._sasl = None
         self._password, self._realname, self._user = password, realname, user
         self.was_registered = False
         self.caps.clear()
@@ -129,7 +219,11 @@ class IrcConnection(QObject):
         self.info = ServerInfo()
         self._set_state("connecting")
         self._timeout.start(self.connect_timeout_ms)
-        self._sock.connectToHost(host, port)
+        if tls:
+            self._sock.setPeerVerifyName(host)
+            self._sock.connectToHostEncrypted(host, port)
+        else:
+            self._sock.connectToHost(host, port)
 
     def send(self, line: str, *, urgent: bool = False) -> None:
         """Send one raw line, paced by the token bucket unless ``urgent`` (PONG, QUIT)."""
@@ -146,7 +240,9 @@ class IrcConnection(QObject):
         return self._reason == "You left."
 
     def reconnect(self) -> None:
-        """Connect again with the same address, the nick the user chose, and password."""
+        """Connect again with the same address, the nick the user chose, and password
+        (``was_registered`` stays as it was: a failed retry is still a retry)."""
+        registered_before = self.was_registered
         self.connect_to(
             self.host,
             self.port,
@@ -154,7 +250,24 @@ class IrcConnection(QObject):
             password=self._password,
             realname=self._realname,
             user=self._user,
+            tls=self.tls,
+            trusted=self.trusted,
+            account=Account(self.account.name, self.account.password) if self.account else None,
         )
+        self.was_registered = registered_before
+
+    @property
+    def tls_version(self) -> str:
+        """"TLS 1.3" and the like while connected over TLS, else ""."""
+        if not self.tls or not self._sock.isEncrypted():
+            return ""
+        name = self._sock.sessionProtocol().name  # TlsV1_3
+        return name.replace("TlsV", "TLS ").replace("_", ".")
+
+    @property
+    def peer_fingerprint(self) -> str:
+        certificate = self._sock.peerCertificate()
+        return "" if certificate.isNull() else fingerprint(certificate)
 
     def probe(self, within_s: float = 10.0) -> None:
         """Check the link now (the machine woke up, the network changed): PING, and give
@@ -181,6 +294,31 @@ class IrcConnection(QObject):
         return len(self._outbox)
 
     # ---------------------------------------------------------------- socket
+    @Slot()
+    def _on_tcp_connected(self) -> None:
+        if not self.tls:
+            self._on_connected()  # with TLS, registration starts once "encrypted"
+
+    @Slot(list)
+    def _on_ssl_errors(self, errors: list[QSslError]) -> None:
+        """The certificate fails the system's checks: go on only if it is the one the user
+        trusted (by fingerprint); otherwise stop and say why."""
+        certificate = self._sock.peerCertificate()
+        seen = fingerprint(certificate) if not certificate.isNull() else ""
+        if seen and self.trusted and seen == self.trusted:
+            self._sock.ignoreSslErrors()
+            return
+        problems = tuple(
+            CERTIFICATE_WORDS.get(e.error(), e.errorString()).format(host=self.host)
+            for e in errors
+        )
+        problem = CertificateProblem(
+            self.host, self.port, seen, problems, bool(self.trusted), self.trusted
+        )
+        self._reason = problem.text()
+        log.info("certificate of %s:%d refused: %s", self.host, self.port, problems)
+        self.certificate_problem.emit(problem)
+
     @Slot()
     def _on_connected(self) -> None:
         self._sock.setSocketOption(QAbstractSocket.SocketOption.LowDelayOption, 1)
@@ -289,6 +427,12 @@ class IrcConnection(QObject):
             return
         if command == "CAP" and len(msg.params) >= 2:
             self._handle_cap(msg)
+        elif command == "AUTHENTICATE":
+            self._on_authenticate(msg)
+        elif command in ("900", "902", "903", "904", "905", "906"):
+            self._on_login_numeric(msg)
+        elif command in ("REGISTER", "FAIL"):
+            self._on_register_reply(msg)
         elif command == "001":
             self.nick = msg.param(0) or self.nick
             self.was_registered = True
@@ -323,13 +467,26 @@ class IrcConnection(QObject):
         if sub == "LS":
             more = len(msg.params) > 3 and msg.params[2] == "*"
             for item in msg.params[-1].split():
-                self._offered.add(item.partition("=")[0])
-            if more:
+                name, _, value = item.partition("=")
+                self._offered[name] = value
+            if more or self.state != "registering":
                 return
-            wanted = sorted(WANTED_CAPS & self._offered)
-            if wanted and self.state == "registering":
-                self.send(f"CAP REQ :{' '.join(wanted)}", urgent=True)
-            elif self.state == "registering":
+            wanted = set(WANTED_CAPS)
+            if self.account is not None:
+                needed = "draft/account-registration" if self.account.create else "sasl"
+                if needed not in self._offered:
+                    self._give_up(
+                        "This server does not let you create accounts."
+                        if self.account.create
+                        else "This server has no accounts (it offers no SASL login). "
+                        "Leave the account empty to join without one."
+                    )
+                    return
+                wanted.add(needed)
+            requested = sorted(wanted & self._offered.keys())
+            if requested:
+                self.send(f"CAP REQ :{' '.join(requested)}", urgent=True)
+            else:
                 self.send("CAP END", urgent=True)
         elif sub == "ACK":
             for item in msg.params[-1].split():
@@ -338,9 +495,111 @@ class IrcConnection(QObject):
                 else:
                     self.caps.add(item)
             if self.state == "registering":
-                self.send("CAP END", urgent=True)
+                self._after_caps()
         elif sub == "NAK" and self.state == "registering":
+            if self.account is not None:
+                self._give_up("The server refused to log us in (CAP NAK).")
+            else:
+                self.send("CAP END", urgent=True)
+
+    def _after_caps(self) -> None:
+        """Capabilities agreed: log in (or create the account) first, then CAP END."""
+        account = self.account
+        if account is None:
             self.send("CAP END", urgent=True)
+        elif account.create:
+            line = format_line(None, "REGISTER", (account.name, "*", account.password),
+                               trailing=True)
+            self.send(line, urgent=True)
+        else:
+            self._start_sasl(account)
+
+    def _start_sasl(self, account: Account) -> None:
+        mechanisms = self._offered.get("sasl", "").split(",")
+        if "SCRAM-SHA-256" in mechanisms or mechanisms == [""]:
+            self._sasl = ScramClient(["SCRAM-SHA-256"], account.name, account.password)
+            self.send("AUTHENTICATE SCRAM-SHA-256", urgent=True)
+        elif "PLAIN" in mechanisms and self.tls:
+            self._sasl = "PLAIN"
+            self.send("AUTHENTICATE PLAIN", urgent=True)
+        elif "PLAIN" in mechanisms:
+            self._give_up(
+                "This server only takes passwords in the clear (SASL PLAIN) and this "
+                "connection is not encrypted. Turn on TLS to log in."
+            )
+        else:
+            known = ",".join(mechanisms)
+            self._give_up(f"This server offers no login method Chatbox knows ({known}).")
+
+    def _on_authenticate(self, msg: Message) -> None:
+        """One step of the SASL exchange (the server's AUTHENTICATE)."""
+        try:
+            payload = self._sasl_in.feed(msg.param(0) or "+")
+        except SaslError:
+            self._give_up("The server's login messages made no sense.")
+            return
+        if payload is None or self.account is None:
+            return
+        out: bytes | None
+        sasl = self._sasl
+        try:
+            if sasl == "PLAIN":
+                out = plain(self.account.name, self.account.password)
+            elif isinstance(sasl, ScramClient):
+                text = payload.decode("utf-8", "replace")
+                if not text:
+                    out = sasl.get_client_first().encode()
+                elif text.startswith("r="):
+                    sasl.set_server_first(text)
+                    out = sasl.get_client_final().encode()
+                else:  # v=…: the server proves it knew the password too
+                    sasl.set_server_final(text)
+                    out = b""
+            else:
+                return
+        except ScramException as exc:
+            log.info("SCRAM failed: %s", exc)
+            self.send("AUTHENTICATE *", urgent=True)
+            self._give_up("Login failed: wrong account name or password.")
+            return
+        for chunk in encode(out):
+            self.send(f"AUTHENTICATE {chunk}", urgent=True)
+
+    def _on_login_numeric(self, msg: Message) -> None:
+        code = msg.command
+        if code == "900":
+            self.logged_in_as = msg.param(2)
+            self.logged_in.emit(self.logged_in_as)
+        elif code == "903" and self.state == "registering":
+            self._sasl = None
+            self.send("CAP END", urgent=True)
+        elif code in ("902", "904", "905", "906") and self.state == "registering":
+            said = msg.params[-1] if msg.params else ""
+            if "try again" in said:
+                text = f"Login refused: {said.partition(': ')[2] or said}."
+            elif code == "902":
+                text = "Login failed: that account is locked."
+            else:
+                text = "Login failed: wrong account name or password."
+            self._give_up(text)
+
+    def _on_register_reply(self, msg: Message) -> None:
+        if msg.command == "REGISTER" and msg.param(0) == "SUCCESS":
+            self.logged_in_as = self.logged_in_as or msg.param(1)
+            if self.state == "registering":
+                self.send("CAP END", urgent=True)
+        elif msg.command == "FAIL" and msg.param(0) == "REGISTER":
+            code, text = msg.param(1), msg.params[-1] if msg.params else ""
+            words = REGISTER_WORDS.get(code, "The server would not create the account: {text}")
+            self._give_up(words.format(text=text))
+
+    def _give_up(self, text: str) -> None:
+        """Registration cannot go on (login failed, no accounts …): say why and leave."""
+        self._reason = text
+        self.error_occurred.emit(text)
+        self.send(format_line(None, "QUIT", ("Login failed",), trailing=True), urgent=True)
+        self._sock.flush()
+        self._sock.disconnectFromHost()
 
     def _is_me(self, source: str) -> bool:
         return self.info.fold(source.partition("!")[0]) == self.info.fold(self.nick)
