@@ -1,0 +1,319 @@
+"""Real IRC clients from Debian logging in to accounts over our server's TLS port.
+
+WeeChat 3.8 (``weechat-headless``) speaks SASL SCRAM-SHA-256 and pins the certificate by its
+fingerprint; irssi 1.4.3 knows no SCRAM, so it logs in with PLAIN, which our server allows over
+TLS. Each login is checked from both ends: what the real client wrote in its log or on its
+screen, and what a raw client on the plain port sees of it (WHOIS 330 and 671, account tags).
+
+WeeChat runs in the foreground with ``--dir`` of its own and is typed at through its FIFO;
+irssi runs in a private tmux server. Neither gives a signal to wait on, so their files and
+screens are polled under a deadline. A missing client fails the test: CI installs both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from app.protocol.message import Message
+from tests.conftest import StartServer
+from tests.server.test_accounts import register_account
+from tests.support import Clients, IrcClient, ServerProcess
+
+pytestmark = pytest.mark.interop
+
+CHANNEL = "#secure"
+DEADLINE = 10.0
+POLL = 0.05
+
+T = TypeVar("T")
+
+
+def _need(binary: str) -> str:
+    """The path of ``binary``; a missing client is a failure, not a skip."""
+    path = shutil.which(binary)
+    if path is None:
+        pytest.fail(f"{binary} is not installed (apt-get install weechat-headless irssi tmux)")
+    return path
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _wait_for(probe: Callable[[], T | None], what: str, describe: Callable[[], str]) -> T:
+    """Poll ``probe`` until it returns a truthy value; fail with ``describe()`` at the deadline."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"no {what} within {DEADLINE} s; saw:\n{describe()}")
+        time.sleep(POLL)
+
+
+def _wait_for_line(read: Callable[[], str], *needles: str, where: str) -> str:
+    """Poll ``read()`` until one of its lines holds every needle; return that line."""
+
+    def probe() -> str | None:
+        return next((line for line in read().splitlines() if all(n in line for n in needles)),
+                    None)
+
+    return _wait_for(probe, f"line with {needles!r} in {where}", read)
+
+
+@contextlib.contextmanager
+def _secure_server(start_server: StartServer, account: str, password: str
+                   ) -> Iterator[tuple[ServerProcess, IrcClient]]:
+    """A server with a TLS port, ``account`` registered, and a raw watcher in ``CHANNEL``.
+
+    The watcher ("watcher", on the plain port) asks for account-tag and message-tags, and is
+    first in the channel, so it sees every later JOIN and PRIVMSG.
+    """
+    server = start_server("--tls-port", "0")
+    assert server.tls_port and server.fingerprint, server.log
+    register_account(server, account, password)
+    with Clients(server.port) as clients:
+        watcher = clients.open("watcher", caps=("account-tag", "message-tags"))
+        watcher.send(f"JOIN {CHANNEL}")
+        watcher.expect("366")
+        yield server, watcher
+
+
+def _whois(client: IrcClient, nick: str) -> dict[str, Message]:
+    """WHOIS ``nick``; its replies by numeric, up to the 318 that ends them."""
+    client.send(f"WHOIS {nick}")
+    replies: dict[str, Message] = {}
+    while (msg := client.read()).command != "318":
+        replies[msg.command] = msg
+    return replies
+
+
+def _joined(nick: str) -> Callable[[Message], bool]:
+    return lambda msg: (msg.source or "").partition("!")[0] == nick and msg.param(0) == CHANNEL
+
+
+# WeeChat ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Weechat:
+    """``weechat-headless`` with a home of its own, connected to the server named ``chatbox``.
+
+    Logs: ``<home>/logs/irc.server.chatbox.weechatlog`` is the server buffer (the SASL
+    outcome), flushed at once (``logger.file.flush_delay 0``).
+    """
+
+    proc: subprocess.Popen[bytes]
+    home: Path
+
+    @classmethod
+    @contextlib.contextmanager
+    def run(cls, home: Path, server: ServerProcess, *, account: str, password: str,
+            nick: str) -> Iterator[Weechat]:
+        weechat = _need("weechat-headless")
+        fingerprint = server.fingerprint.replace(":", "").lower()  # 3.8 wants bare hex
+        options = {
+            "ssl_fingerprint": fingerprint,
+            "sasl_mechanism": "scram-sha-256",
+            "sasl_username": account,
+            "sasl_password": password,
+            # A refused login leaves it connected without an account (default: reconnect).
+            "sasl_fail": "continue",
+            "nicks": nick,
+            "autojoin": CHANNEL,
+        }
+        commands = [
+            "/set irc.server_default.anti_flood_prio_high 0",  # else 2 s between lines
+            "/set logger.file.flush_delay 0",  # else logs are written every 120 s
+            f"/server add chatbox 127.0.0.1/{server.tls_port} -ssl",
+            *(f"/set irc.server.chatbox.{key} {value}" for key, value in options.items()),
+            "/connect chatbox",
+        ]
+        home.mkdir(parents=True)
+        with (home / "stdout.log").open("wb") as out:
+            proc = subprocess.Popen(
+                [weechat, "--dir", str(home), "--stdout", "--run-command", "; ".join(commands)],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            )
+        try:
+            yield cls(proc, home)
+        finally:
+            proc.terminate()  # SIGTERM: WeeChat quits cleanly
+            try:
+                proc.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(DEADLINE)
+
+    @property
+    def server_log(self) -> Path:
+        return self.home / "logs" / "irc.server.chatbox.weechatlog"
+
+    def log(self) -> str:
+        """The server buffer's log so far; fails if WeeChat has ended."""
+        code = self.proc.poll()
+        assert code is None, f"weechat-headless exited with {code}: {self.home / 'stdout.log'}"
+        return _read(self.server_log)
+
+    def wait_for(self, *needles: str) -> str:
+        """Wait for a line of the server buffer's log holding every needle."""
+        return _wait_for_line(self.log, *needles, where="WeeChat's server buffer log")
+
+    def say(self, buffer: str, text: str) -> None:
+        """Send ``text`` to ``buffer`` (such as ``irc.chatbox.#secure``) through the FIFO."""
+        # The fifo plugin makes it while loading, before the startup commands run.
+        fifo = self.home / f"weechat_fifo_{self.proc.pid}"
+        assert fifo.exists(), f"no {fifo}; WeeChat said:\n{self.log()}"
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # WeeChat holds it open to read
+        try:
+            os.write(fd, f"{buffer} *{text}\n".encode())
+        finally:
+            os.close(fd)
+
+
+def test_weechat_logs_in_with_scram_over_tls(start_server: StartServer, tmp_path: Path) -> None:
+    with (
+        _secure_server(start_server, "weechat", "scram over tls") as (server, watcher),
+        Weechat.run(tmp_path / "weechat", server, account="weechat",
+                    password="scram over tls", nick="weechat") as weechat,
+    ):
+        weechat.wait_for("gnutls: certificate fingerprint matches")
+        weechat.wait_for("SASL authentication successful")
+        watcher.expect("JOIN", where=_joined("weechat"))
+
+        whois = _whois(watcher, "weechat")
+        assert whois["330"].params[1:] == ("weechat", "weechat", "is logged in as"), whois
+        assert "671" in whois, whois  # is using a secure connection
+
+        weechat.say(f"irc.chatbox.{CHANNEL}", "hello over TLS")
+        said = watcher.expect("PRIVMSG", where=lambda msg: msg.param(0) == CHANNEL)
+        assert said.params == (CHANNEL, "hello over TLS")
+        assert said.tags.get("account") == "weechat", said
+
+
+def test_weechat_with_a_wrong_password_is_refused_and_says_so(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    with (
+        _secure_server(start_server, "weechat", "the right one") as (server, watcher),
+        Weechat.run(tmp_path / "weechat", server, account="weechat",
+                    password="a wrong one", nick="weechat") as weechat,
+    ):
+        weechat.wait_for("SASL authentication failed")
+        # sasl_fail continue: registered all the same, without an account.
+        watcher.expect("JOIN", where=_joined("weechat"))
+        whois = _whois(watcher, "weechat")
+        assert "311" in whois and "671" in whois, whois
+        assert "330" not in whois, whois
+        assert "You are now logged in" not in weechat.log(), weechat.log()
+
+
+# irssi ------------------------------------------------------------------------------------
+
+_IRSSI_CONFIG = """\
+servers = (
+  {{ address = "127.0.0.1"; port = "{port}"; chatnet = "chatbox"; autoconnect = "yes";
+    use_tls = "yes"; tls_verify = "no"; tls_pinned_cert = "{pin}"; }}
+);
+chatnets = {{ chatbox = {{ type = "IRC"; sasl_mechanism = "PLAIN";
+  sasl_username = "{account}"; sasl_password = "{password}"; }}; }};
+channels = ( {{ name = "{channel}"; chatnet = "chatbox"; autojoin = "yes"; }} );
+settings = {{
+  core = {{ nick = "{nick}"; user_name = "{nick}"; real_name = "Irssi Interop";
+    settings_autosave = "no"; }};
+  "irc/core" = {{ cmd_queue_speed = "0"; }};
+}};
+"""
+
+
+@dataclass
+class Irssi:
+    """irssi in a tmux server of its own; it autoconnects over TLS and autojoins ``CHANNEL``.
+
+    The config is what ``/network add -sasl_mechanism PLAIN -sasl_username A -sasl_password P``
+    and ``/server add -tls -notls_verify -tls_pinned_cert FP`` would write. Pinning alone is
+    not enough: with tls_verify on, irssi refuses the self-signed certificate before it
+    compares the pin. What irssi says is read off the tmux pane.
+    """
+
+    tmux: list[str]
+
+    @classmethod
+    @contextlib.contextmanager
+    def run(cls, home: Path, server: ServerProcess, *, pin: str, account: str, password: str,
+            nick: str) -> Iterator[Irssi]:
+        irssi = _need("irssi")
+        tmux = _need("tmux")
+        home.mkdir(parents=True)
+        (home / "config").write_text(_IRSSI_CONFIG.format(
+            port=server.tls_port, pin=pin, account=account, password=password, nick=nick,
+            channel=CHANNEL,
+        ))
+        (home / "tmux.conf").write_text("set -g remain-on-exit on\n")
+        # A socket path must fit in 108 bytes, which a deep pytest tmp_path may not.
+        with tempfile.TemporaryDirectory(prefix="chatbox-tmux-") as sockets:
+            session = cls([tmux, "-S", f"{sockets}/irssi", "-f", str(home / "tmux.conf")])
+            session._tmux("new-session", "-d", "-s", "irssi", "-x", "200", "-y", "50",
+                          shlex.join([irssi, f"--home={home}"]))
+            try:
+                yield session
+            finally:
+                session._tmux("kill-server", check=False)
+
+    def _tmux(self, *args: str, check: bool = True) -> str:
+        done = subprocess.run([*self.tmux, *args], capture_output=True, text=True,
+                              timeout=DEADLINE, env=dict(os.environ, LANG="C.UTF-8"))
+        if check and done.returncode != 0:
+            pytest.fail(f"tmux {args[0]} failed: {done.stderr}")
+        return done.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-J", "-S", "-", check=False)
+
+    def wait_for(self, *needles: str) -> str:
+        return _wait_for_line(self.screen, *needles, where="irssi's screen")
+
+
+def test_irssi_logs_in_with_plain_over_tls(start_server: StartServer, tmp_path: Path) -> None:
+    with (
+        _secure_server(start_server, "irssiuser", "plain over tls") as (server, watcher),
+        Irssi.run(tmp_path / "irssi", server, pin=server.fingerprint, account="irssiuser",
+                  password="plain over tls", nick="irssiuser") as irssi,
+    ):
+        irssi.wait_for("Certificate Fingerprint:", server.fingerprint)
+        irssi.wait_for("SASL authentication succeeded")  # irssi's words, not the 903 text
+        watcher.expect("JOIN", where=_joined("irssiuser"))
+
+        whois = _whois(watcher, "irssiuser")
+        assert whois["330"].params[1:] == ("irssiuser", "irssiuser", "is logged in as"), whois
+        assert "671" in whois, whois
+
+
+def test_irssi_pinning_a_wrong_fingerprint_refuses_to_connect(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    with _secure_server(start_server, "irssiuser", "plain over tls") as (server, watcher):
+        wrong = ":".join(["AB"] * 32)
+        assert wrong != server.fingerprint
+        with Irssi.run(tmp_path / "irssi", server, pin=wrong, account="irssiuser",
+                       password="plain over tls", nick="irssiuser") as irssi:
+            irssi.wait_for("Pinned certificate mismatch")
+            whois = _whois(watcher, "irssiuser")
+            assert "401" in whois and "311" not in whois, whois
+            assert "SASL authentication" not in irssi.screen()
