@@ -45,5 +45,31 @@ class Settings:
         recent = [e for e in self.recent_servers if e != entry]
         self._store.setValue("servers/recent", [entry, *recent][:RECENT_LIMIT])
 
+    # ------------------------------------------------------------ per server
+    @staticmethod
+    def _server_key(group: str, host: str, port: int) -> str:
+        return f"{group}/{host.lower()}:{port}".replace("\\", "_")
+
+    def trusted_fingerprint(self, host: str, port: int) -> str:
+        """The certificate fingerprint the user trusted for this server ("" if none)."""
+        return str(self._store.value(self._server_key("trusted", host, port), "") or "")
+
+    def trust(self, host: str, port: int, fingerprint: str) -> None:
+        self._store.setValue(self._server_key("trusted", host, port), fingerprint)
+
+    def server_tls(self, host: str, port: int) -> bool | None:
+        """Whether TLS was used for this server last time (None: never joined)."""
+        value = self._store.value(self._server_key("tls", host, port), None)
+        return None if value is None else str(value).lower() == "true"
+
+    def server_account(self, host: str, port: int) -> str:
+        return str(self._store.value(self._server_key("account", host, port), "") or "")
+
+    def remember_join(self, host: str, port: int, tls: bool, account: str) -> None:
+        """What this server was joined with (never its password: that is the keyring's)."""
+        self.remember_server(host, port)
+        self._store.setValue(self._server_key("tls", host, port), "true" if tls else "false")
+        self._store.setValue(self._server_key("account", host, port), account)
+
     def sync(self) -> None:
         self._store.sync()

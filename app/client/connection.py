@@ -317,7 +317,8 @@ class IrcConnection(QObject):
         )
         self._reason = problem.text()
         log.info("certificate of %s:%d refused: %s", self.host, self.port, problems)
-        self.certificate_problem.emit(problem)
+        # Told once this handshake is over: the user's answer may take a while (a dialog).
+        QTimer.singleShot(0, lambda: self.certificate_problem.emit(problem))
 
     @Slot()
     def _on_connected(self) -> None:

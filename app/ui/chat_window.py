@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
+from app.resources import resource_path
 from app.ui.input_line import InputLine
 from app.ui.message_view import MessageView
 from app.ui.notify import Notifier
@@ -86,6 +87,13 @@ class ChatWindow(QMainWindow):
         self.state_label = QLabel()
         self.state_label.setAccessibleName("Connection state")
         self.statusBar().addWidget(self.state_label, 1)
+        self.lock_icon = QLabel()
+        self.lock_icon.setPixmap(QIcon(str(resource_path("icons", "lock.svg"))).pixmap(16, 16))
+        self.lock_icon.hide()
+        self.security_label = QLabel()
+        self.security_label.setAccessibleName("Security")
+        self.statusBar().addPermanentWidget(self.lock_icon)
+        self.statusBar().addPermanentWidget(self.security_label)
         self.retry_button = QPushButton("Retry now")
         self.retry_button.setAccessibleName("Retry now")
         self.retry_button.hide()
@@ -285,7 +293,35 @@ class ChatWindow(QMainWindow):
     def _on_state_changed(self, state: str) -> None:
         c = self.session.connection
         where = f"{c.host}:{c.port}"
-        self.state_label.setText(STATE_TEXT.get(state, state).format(where=where, nick=c.nick))
+        text = STATE_TEXT.get(state, state).format(where=where, nick=c.nick)
+        if state == "connected" and c.logged_in_as:
+            text += f" (account {c.logged_in_as})"
+        self.state_label.setText(text)
+        self._show_security(state)
+
+    def _show_security(self, state: str) -> None:
+        """A lock and the TLS version while the link is encrypted; say so when it is not."""
+        c = self.session.connection
+        version = c.tls_version if state == "connected" else ""
+        self.lock_icon.setVisible(bool(version))
+        if version:
+            self.security_label.setText(version)
+            self.security_label.setToolTip(
+                f"Encrypted with {version}. Certificate SHA-256 fingerprint:\n"
+                f"{c.peer_fingerprint}"
+            )
+        elif state == "connected" and c.host in ("127.0.0.1", "::1", "localhost"):
+            self.security_label.setText("On this computer")
+            self.security_label.setToolTip("The link never leaves this computer.")
+        elif state == "connected":
+            self.security_label.setText("Not encrypted")
+            self.security_label.setToolTip(
+                "Everything sent can be read on the network. Use TLS (port 6697) if the "
+                "server offers it."
+            )
+        else:
+            self.security_label.setText("")
+            self.security_label.setToolTip("")
 
     @Slot(str, str, str)
     def _on_attention(self, room: str, sender: str, text: str) -> None:

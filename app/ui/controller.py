@@ -15,21 +15,25 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app import passwords
+from app.client.connection import Account, CertificateProblem
 from app.client.models import ChatLine
 from app.client.session import SERVER_ROOM, ChatSession
 from app.server.config import ServerConfig
 from app.server.datadir import default_data_dir
 from app.server.listener import ChatServer, ListenError
 from app.settings import Settings
+from app.ui.certificate_dialog import CertificateDialog
 from app.ui.chat_window import ChatWindow
 from app.ui.nick_dialog import NickDialog
 from app.ui.server_window import ServerWindow, share_addresses
-from app.ui.start_window import StartWindow
+from app.ui.start_window import JoinRequest, StartWindow
 
 log = logging.getLogger("chatbox.ui")
 
 DEFAULT_ROOM = "#chatbox"
 HOST_PORT = 6667
+TLS_PORT = 6697
 PORT_TRIES = 10
 QUIT_GRACE_MS = 1500
 
@@ -49,9 +53,12 @@ class CloseConfirm:
         return answer == QMessageBox.StandardButton.Close
 
 
-def start_server(port: int | None, address: str | None = None) -> tuple[ChatServer, str]:
-    """A server on ``port``, or on 6667 and the next free ports; the note says what happened.
-    ``address`` None listens on every interface (tests pass 127.0.0.1).
+def start_server(
+    port: int | None, address: str | None = None, *, tls: bool = True
+) -> tuple[ChatServer, str]:
+    """A server on ``port``, or on 6667 and the next free ports, and (``tls``) a TLS port
+    beside it; the note says what happened. ``address`` None listens on every interface
+    (tests pass 127.0.0.1).
 
     Raises :class:`ListenError` when no port could be had.
     """
@@ -70,9 +77,30 @@ def start_server(port: int | None, address: str | None = None) -> tuple[ChatServ
         notes = [history_note] if history_note else []
         if candidate != tries[0]:
             notes.insert(0, f"Port {tries[0]} was taken, so the chat runs on port {candidate}.")
-        return server, " ".join(notes)
+        if tls:
+            notes.append(listen_tls(server, address, 0 if candidate == 0 else TLS_PORT))
+        return server, " ".join(n for n in notes if n)
     assert first_error is not None
     raise first_error
+
+
+def listen_tls(server: ChatServer, address: str | None, first_port: int) -> str:
+    """Listen with TLS on ``first_port`` or the next free ones, with the self-signed
+    certificate kept beside the history (made the first time); a note when it failed."""
+    from app.server import certs
+
+    try:
+        material = certs.load_or_create(server.core.config.data_dir, server.core.config.name)
+    except certs.CertificateError as exc:
+        return f"Secure connections (TLS) are off: {exc}."
+    tries = [first_port] if first_port == 0 else range(first_port, first_port + PORT_TRIES)
+    for candidate in tries:
+        try:
+            server.listen_tls(address, candidate, material)
+            return ""
+        except ListenError as exc:
+            problem = str(exc)
+    return f"Secure connections (TLS) are off: {problem}."
 
 
 def hosted_server(name: str, port: int) -> tuple[ChatServer, str]:
@@ -116,7 +144,14 @@ class ChatboxApp(QObject):
     # ---------------------------------------------------------------- start screen
     def show_start(self, error: str = "") -> StartWindow:
         if self.start_window is None:
-            self.start_window = StartWindow(self.settings.recent_servers)
+            self.start_window = StartWindow(
+                self.settings.recent_servers,
+                remembered=lambda host, port: (
+                    self.settings.server_tls(host, port),
+                    self.settings.server_account(host, port),
+                ),
+                keyring_available=passwords.available(),
+            )
             self.start_window.host_requested.connect(self._on_host_requested)
             self.start_window.join_requested.connect(self._on_join_requested)
             self.start_window.server_requested.connect(self._on_server_requested)
@@ -138,12 +173,26 @@ class ChatboxApp(QObject):
         if nick:
             self.host_chat(nick, self.host_port)
 
-    @Slot(str, int, str)
-    def _on_join_requested(self, host: str, port: int, password: str) -> None:
+    @Slot(object)
+    def _on_join_requested(self, request: JoinRequest) -> None:
+        host, port = request.host, request.port
+        account: Account | None = None
+        if request.account:
+            secret = request.account_password or passwords.load(host, port, request.account)
+            if not secret:
+                self.show_start(f"Type the password of the account {request.account}.")
+                return
+            account = Account(request.account, secret, create=request.create_account)
         nick = self._ask_nick()
-        if nick:
-            self.settings.remember_server(host, port)
-            self.join_chat(host, port, nick, password=password, from_start=True)
+        if not nick:
+            return
+        self.settings.remember_join(host, port, request.tls, request.account)
+        if account is not None and request.remember_password:
+            passwords.save(host, port, account.name, account.password)
+        elif account is not None and request.account_password:
+            passwords.forget(host, port, account.name)  # typed, not to be remembered
+        self.join_chat(host, port, nick, password=request.password, tls=request.tls,
+                       account=account, from_start=True)
 
     @Slot()
     def _on_server_requested(self) -> None:
@@ -157,10 +206,13 @@ class ChatboxApp(QObject):
         nick: str,
         *,
         password: str = "",
+        tls: bool = False,
+        account: Account | None = None,
         channel: str = DEFAULT_ROOM,
         from_start: bool = False,
     ) -> ChatWindow:
-        """Connect as ``nick`` and open the chat window (it joins ``channel``)."""
+        """Connect as ``nick`` (over TLS, logged in to ``account``) and open the chat window
+        (it joins ``channel``)."""
         session = ChatSession()
         session.autojoin = [channel] if channel else []
         window = ChatWindow(session)
@@ -170,11 +222,35 @@ class ChatboxApp(QObject):
         window.closed.connect(self._on_chat_closed)
         if from_start:
             session.connection.error_occurred.connect(self._on_join_failed)
+        session.connection.certificate_problem.connect(self._on_certificate_problem)
         window.show()
         if self.start_window is not None:
             self.start_window.hide()
-        session.connection.connect_to(host, port, nick, password=password)
+        session.connection.connect_to(
+            host, port, nick, password=password, tls=tls, account=account,
+            trusted=self.settings.trusted_fingerprint(host, port) if tls else "",
+        )
         return window
+
+    @Slot(object)
+    def _on_certificate_problem(self, problem: CertificateProblem) -> None:
+        """Ask; a trusted certificate is remembered for the server and we connect again."""
+        window = self._window_of(self.sender())
+        if window is None:
+            return
+        if CertificateDialog.ask(problem, window):
+            self.settings.trust(problem.host, problem.port, problem.fingerprint)
+            window.session.connection.trusted = problem.fingerprint
+            window.session.connection.reconnect()
+            return
+        if window.session.connection.was_registered:
+            window.session.quit()  # the retry loop ends here: the user said no
+            return
+        self.chat_windows.remove(window)
+        window.close_guard = lambda: True
+        window.close()
+        window.deleteLater()
+        self.show_start(problem.text())
 
     @Slot(bool)
     def _on_notifications_toggled(self, on: bool) -> None:
@@ -212,6 +288,12 @@ class ChatboxApp(QObject):
             if self.listen_address
             else share_addresses(self.server.port)
         )
+        if self.server.tls is not None:
+            lines.append(
+                f"Secure connections (TLS) on port {self.server.tls_port}. Read this "
+                f"certificate fingerprint out to those who join with TLS: "
+                f"{self.server.tls.fingerprint}"
+            )
         if addresses:
             lines.append("You are hosting. Others join with: " + ", ".join(addresses))
         else:

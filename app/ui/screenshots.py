@@ -17,9 +17,11 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.client.connection import Account, CertificateProblem
 from app.client.session import ChatSession
 from app.log import setup_logging
 from app.settings import Settings
+from app.ui.certificate_dialog import CertificateDialog
 from app.ui.controller import ChatboxApp
 from app.ui.nick_dialog import NickDialog
 
@@ -106,6 +108,28 @@ def main(out: Path) -> int:
     wait(200)
     window.show_room("#chatbox")
     save(window, out / "chat-unread.png")
+
+    assert chatbox.server.tls is not None  # joining the hosted chat over TLS
+    fingerprint = chatbox.server.tls.fingerprint
+    problem = CertificateProblem("192.168.1.20", 6697, fingerprint,
+                                 ("it is self-signed: no authority vouches for it",), False, "")
+    dialog = CertificateDialog(problem)
+    save(dialog, out / "certificate-new.png")
+    dialog.close()
+    changed = CertificateProblem("192.168.1.20", 6697, fingerprint,
+                                 ("it is self-signed: no authority vouches for it",), True,
+                                 ":".join(["3F", "A0", "17", "C2"] * 8))
+    dialog = CertificateDialog(changed)
+    save(dialog, out / "certificate-changed.png")
+    dialog.close()
+    settings.trust("127.0.0.1", chatbox.server.tls_port, fingerprint)
+    secure = chatbox.join_chat("127.0.0.1", chatbox.server.tls_port, "dana", tls=True,
+                               account=Account("dana", "dana's password", create=True))
+    wait(800)
+    secure.resize(1000, 560)
+    secure.show_room("#chatbox")
+    save(secure, out / "chat-tls.png")
+    secure.close()
 
     server_window = chatbox.run_server(0)
     assert server_window is not None and chatbox.server is not None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QGuiApplication
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -69,9 +69,23 @@ class ServerWindow(QWidget):
         self.setWindowTitle(f"Chatbox server — port {server.port}")
         self.resize(560, 520)
         addresses = share_addresses(server.port) or [f"127.0.0.1:{server.port} (this machine only)"]
+        if server.tls_port:
+            secure = share_addresses(server.tls_port) or [f"127.0.0.1:{server.tls_port}"]
+            addresses += [f"{address} (TLS)" for address in secure]
         self.addresses = QListWidget()
         self.addresses.setAccessibleName("Addresses to share")
         self.addresses.addItems(addresses)
+        self.fingerprint = QLabel()
+        self.fingerprint.setAccessibleName("Certificate fingerprint")
+        self.fingerprint.setWordWrap(True)
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if server.tls is not None:
+            self.fingerprint.setText(
+                "TLS certificate SHA-256 fingerprint (read it out to those who join with "
+                f"TLS):\n{server.tls.fingerprint}"
+            )
+            self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.fingerprint.setVisible(server.tls is not None)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setAccessibleName("Copy addresses")
         self.copy_button.clicked.connect(self.copy_addresses)
@@ -90,9 +104,12 @@ class ServerWindow(QWidget):
         self.stop_button.clicked.connect(self.stop_requested)
 
         share = QGroupBox("Others join with one of these addresses")
-        row = QHBoxLayout(share)
+        column = QVBoxLayout(share)
+        row = QHBoxLayout()
         row.addWidget(self.addresses, 1)
         row.addWidget(self.copy_button)
+        column.addLayout(row)
+        column.addWidget(self.fingerprint)
         people = QGroupBox("Connected")
         QVBoxLayout(people).addWidget(self.people)
         log = QGroupBox("Log")

@@ -1,17 +1,22 @@
-"""The start screen: Host a chat, Join a chat (host, port, password, recent servers), Run a server.
+"""The start screen: Host a chat, Join a chat (host, port, TLS, password, an optional
+account; recent servers), Run a server.
 
 Signals:
     host_requested(): the user wants to host a chat.
-    join_requested(str, int, str): host, port and password to join.
+    join_requested(JoinRequest): what to join, and how.
     server_requested(): the user wants the server window only.
     closed(): the window was closed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -24,6 +29,19 @@ from PySide6.QtWidgets import (
 )
 
 DEFAULT_PORT = 6667
+TLS_PORT = 6697
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    host: str
+    port: int
+    password: str = ""  # the server's connection password
+    tls: bool = False
+    account: str = ""  # log in (SASL) or, with create_account, make it (REGISTER)
+    account_password: str = ""
+    create_account: bool = False
+    remember_password: bool = False
 
 
 def split_host_port(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
@@ -41,12 +59,22 @@ def split_host_port(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, i
 
 class StartWindow(QWidget):
     host_requested = Signal()
-    join_requested = Signal(str, int, str)
+    join_requested = Signal(object)
     server_requested = Signal()
     closed = Signal()
 
-    def __init__(self, recent: list[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        recent: list[str],
+        parent: QWidget | None = None,
+        *,
+        remembered: Callable[[str, int], tuple[bool | None, str]] = lambda _h, _p: (None, ""),
+        keyring_available: bool = False,
+    ) -> None:
+        """``remembered(host, port)``: (TLS used last time or None, account) for a recent
+        server, to fill the form in."""
         super().__init__(parent)
+        self._remembered = remembered
         self.setWindowTitle("Chatbox")
         self.setObjectName("StartWindow")
         title = QLabel("Chatbox")
@@ -79,10 +107,32 @@ class StartWindow(QWidget):
         self.port_edit.setAccessibleName("Port")
         self.port_edit.setRange(1, 65535)
         self.port_edit.setValue(DEFAULT_PORT)
+        self.port_edit.valueChanged.connect(self._on_port_changed)
+        self.tls_check = QCheckBox("Secure connection (TLS)")
+        self.tls_check.setAccessibleName("Secure connection (TLS)")
+        self.tls_check.setToolTip("Encrypt everything sent; usual on port 6697")
         self.password_edit = QLineEdit()
         self.password_edit.setAccessibleName("Server password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("only if the server has one")
+        self.account_edit = QLineEdit()
+        self.account_edit.setAccessibleName("Account")
+        self.account_edit.setPlaceholderText("optional: log in to your account")
+        self.account_password_edit = QLineEdit()
+        self.account_password_edit.setAccessibleName("Account password")
+        self.account_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.create_check = QCheckBox("Create this account")
+        self.create_check.setAccessibleName("Create this account")
+        self.create_check.setToolTip("Register the account on the server, then log in to it")
+        self.remember_check = QCheckBox("Remember the password")
+        self.remember_check.setAccessibleName("Remember the password")
+        self.remember_check.setEnabled(keyring_available)
+        self.remember_check.setToolTip(
+            "Kept in the system keyring"
+            if keyring_available
+            else "No system keyring here: the password is asked each time"
+        )
+        self.account_edit.textChanged.connect(self._on_account_text)
         self.join_button = QPushButton("Join a chat")
         self.join_button.setAccessibleName("Join a chat")
         self.join_button.clicked.connect(self._on_join)
@@ -103,7 +153,16 @@ class StartWindow(QWidget):
         form = QFormLayout(join_box)
         form.addRow("Server", self.host_edit)
         form.addRow("Port", self.port_edit)
+        form.addRow("", self.tls_check)
         form.addRow("Password", self.password_edit)
+        form.addRow("Account", self.account_edit)
+        form.addRow("Account password", self.account_password_edit)
+        checks = QWidget()
+        row = QVBoxLayout(checks)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.create_check)
+        row.addWidget(self.remember_check)
+        form.addRow("", checks)
         form.addRow(self.join_button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -115,13 +174,32 @@ class StartWindow(QWidget):
         layout.addWidget(self.error)
         layout.addStretch(1)
         self._on_host_text(self.host_edit.currentText())
+        self._on_account_text("")
 
     @Slot(str)
     def _on_host_text(self, text: str) -> None:
         if (":" in text and not text.startswith("[") and text.count(":") == 1) or "]:" in text:
             _host, port = split_host_port(text)
             self.port_edit.setValue(port)
+        host, port = split_host_port(text, self.port_edit.value())
+        tls, account = self._remembered(host, port)
+        if tls is not None:
+            self.tls_check.setChecked(tls)
+            self.account_edit.setText(account)
         self.join_button.setEnabled(bool(text.strip()))
+
+    @Slot(int)
+    def _on_port_changed(self, port: int) -> None:
+        if port == TLS_PORT:
+            self.tls_check.setChecked(True)
+        elif port == DEFAULT_PORT:
+            self.tls_check.setChecked(False)
+
+    @Slot(str)
+    def _on_account_text(self, text: str) -> None:
+        has_account = bool(text.strip())
+        for widget in (self.account_password_edit, self.create_check):
+            widget.setEnabled(has_account)
 
     @Slot()
     def _on_join(self) -> None:
@@ -129,7 +207,23 @@ class StartWindow(QWidget):
         if not host:
             self.show_error("Type the address of the computer that hosts the chat.")
             return
-        self.join_requested.emit(host, self.port_edit.value(), self.password_edit.text())
+        account = self.account_edit.text().strip()
+        if self.create_check.isChecked() and account and not self.account_password_edit.text():
+            self.show_error("Choose a password for the new account.")
+            return
+        self.join_requested.emit(
+            JoinRequest(
+                host,
+                self.port_edit.value(),
+                self.password_edit.text(),
+                tls=self.tls_check.isChecked(),
+                account=account,
+                account_password=self.account_password_edit.text(),
+                create_account=bool(account) and self.create_check.isChecked(),
+                remember_password=self.remember_check.isEnabled()
+                and self.remember_check.isChecked(),
+            )
+        )
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
