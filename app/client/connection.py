@@ -550,6 +550,8 @@ class IrcConnection(QObject):
                 text = payload.decode("utf-8", "replace")
                 if not text:
                     out = sasl.get_client_first().encode()
+                elif text.startswith("e="):
+                    return  # the server refused (e=invalid-proof): its 904 follows
                 elif text.startswith("r="):
                     sasl.set_server_first(text)
                     out = sasl.get_client_final().encode()

@@ -76,7 +76,11 @@ def sasl_scram(client: IrcClient, account: str, password: str) -> Message:
     reply = first(client, "AUTHENTICATE", "904")
     if reply.command == "904":
         return reply
-    scram.set_server_final(base64.b64decode(reply.params[0]).decode())  # the server proved itself
+    final = base64.b64decode(reply.params[0]).decode()
+    if final.startswith("e="):  # RFC 5802's server-error, then the 904
+        assert final == "e=invalid-proof"
+        return first(client, "904")
+    scram.set_server_final(final)  # the server proved itself
     client.send("AUTHENTICATE +")
     return first(client, "903", "904")
 

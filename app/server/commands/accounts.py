@@ -166,9 +166,11 @@ def _scram(core: ServerCore, client: Client, session: SaslSession, payload: byte
             _send_payload(core, client, server.get_server_first().encode())
         elif session.stage == 1:
             server = session.scram
-            server.set_client_final(text)  # type: ignore[attr-defined]
             session.stage = 2
-            _send_payload(core, client, server.get_server_final().encode())  # type: ignore[attr-defined]
+            try:
+                server.set_client_final(text)  # type: ignore[attr-defined]
+            finally:  # v=… (our proof), or e=invalid-proof (RFC 5802), then 904
+                _send_payload(core, client, server.get_server_final().encode())  # type: ignore[attr-defined]
         else:  # the client's "+" after our server-final: done
             if core.accounts.scram_info(session.account) is None:
                 _fail(core, client, session, "no such account")
