@@ -45,6 +45,15 @@ class Settings:
         recent = [e for e in self.recent_servers if e != entry]
         self._store.setValue("servers/recent", [entry, *recent][:RECENT_LIMIT])
 
+    @property
+    def host_tls(self) -> bool:
+        """Host a chat also listens with TLS (on by default)."""
+        return str(self._store.value("host/tls", "true")).lower() == "true"
+
+    @host_tls.setter
+    def host_tls(self, on: bool) -> None:
+        self._store.setValue("host/tls", "true" if on else "false")
+
     # ------------------------------------------------------------ per server
     @staticmethod
     def _server_key(group: str, host: str, port: int) -> str:

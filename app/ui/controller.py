@@ -151,6 +151,7 @@ class ChatboxApp(QObject):
                     self.settings.server_account(host, port),
                 ),
                 keyring_available=passwords.available(),
+                host_tls=self.settings.host_tls,
             )
             self.start_window.host_requested.connect(self._on_host_requested)
             self.start_window.join_requested.connect(self._on_join_requested)
@@ -169,6 +170,8 @@ class ChatboxApp(QObject):
 
     @Slot()
     def _on_host_requested(self) -> None:
+        assert self.start_window is not None
+        self.settings.host_tls = self.start_window.host_tls_check.isChecked()
         nick = self._ask_nick()
         if nick:
             self.host_chat(nick, self.host_port)
@@ -275,7 +278,7 @@ class ChatboxApp(QObject):
     def host_chat(self, nick: str, port: int | None = None) -> ChatWindow | None:
         """Start the bundled server here and join it over loopback."""
         try:
-            self.server, note = start_server(port, self.listen_address)
+            self.server, note = start_server(port, self.listen_address, tls=self.settings.host_tls)
         except ListenError as exc:
             self.show_start(f"Could not host the chat: {exc}.")
             return None
@@ -316,7 +319,7 @@ class ChatboxApp(QObject):
     def run_server(self, port: int | None = None) -> ServerWindow | None:
         """The server window only."""
         try:
-            self.server, note = start_server(port, self.listen_address)
+            self.server, note = start_server(port, self.listen_address, tls=self.settings.host_tls)
         except ListenError as exc:
             self.show_start(f"Could not start the server: {exc}.")
             return None

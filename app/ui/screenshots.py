@@ -113,15 +113,15 @@ def main(out: Path) -> int:
     fingerprint = chatbox.server.tls.fingerprint
     problem = CertificateProblem("192.168.1.20", 6697, fingerprint,
                                  ("it is self-signed: no authority vouches for it",), False, "")
-    dialog = CertificateDialog(problem)
-    save(dialog, out / "certificate-new.png")
-    dialog.close()
+    first_visit = CertificateDialog(problem)
+    save(first_visit, out / "certificate-new.png")
+    first_visit.close()
     changed = CertificateProblem("192.168.1.20", 6697, fingerprint,
                                  ("it is self-signed: no authority vouches for it",), True,
                                  ":".join(["3F", "A0", "17", "C2"] * 8))
-    dialog = CertificateDialog(changed)
-    save(dialog, out / "certificate-changed.png")
-    dialog.close()
+    warning = CertificateDialog(changed)
+    save(warning, out / "certificate-changed.png")
+    warning.close()
     settings.trust("127.0.0.1", chatbox.server.tls_port, fingerprint)
     secure = chatbox.join_chat("127.0.0.1", chatbox.server.tls_port, "dana", tls=True,
                                account=Account("dana", "dana's password", create=True))

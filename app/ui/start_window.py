@@ -70,6 +70,7 @@ class StartWindow(QWidget):
         *,
         remembered: Callable[[str, int], tuple[bool | None, str]] = lambda _h, _p: (None, ""),
         keyring_available: bool = False,
+        host_tls: bool = True,
     ) -> None:
         """``remembered(host, port)``: (TLS used last time or None, account) for a recent
         server, to fill the form in."""
@@ -91,6 +92,12 @@ class StartWindow(QWidget):
         self.host_button.setAccessibleName("Host a chat")
         self.host_button.setToolTip("Start a chat on this computer and invite others")
         self.host_button.clicked.connect(self.host_requested)
+        self.host_tls_check = QCheckBox("Also offer secure connections (TLS)")
+        self.host_tls_check.setAccessibleName("Offer secure connections (TLS)")
+        self.host_tls_check.setToolTip(
+            "Others can join encrypted on port 6697; you read them the certificate fingerprint"
+        )
+        self.host_tls_check.setChecked(host_tls)
 
         self.host_edit = QComboBox()
         self.host_edit.setEditable(True)
@@ -169,6 +176,7 @@ class StartWindow(QWidget):
         layout.addWidget(subtitle)
         layout.addSpacing(8)
         layout.addWidget(self.host_button)
+        layout.addWidget(self.host_tls_check)
         layout.addWidget(join_box)
         layout.addWidget(self.server_button)
         layout.addWidget(self.error)

@@ -73,15 +73,21 @@ def test_frozen_version_reads_package_metadata(frozen: Path) -> None:
 
 def test_frozen_server_registers_a_client_and_stops_on_sigterm(frozen: Path) -> None:
     proc = subprocess.Popen([str(frozen), "--server", "--host", "127.0.0.1", "--port", "0",
-                             "--name", "frozen.test"], stdout=subprocess.PIPE,
+                             "--tls-port", "0", "--name", "frozen.test"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("listening on 127.0.0.1:")
+        tls_line, fingerprint_line = proc.stdout.readline(), proc.stdout.readline()
+        assert tls_line.startswith("listening with TLS on 127.0.0.1:")  # Qt's TLS plugin is in
         client = IrcClient(int(line.rsplit(":", 1)[1]))
         assert client.register("frosty")
         assert client.received[0].command == "001"
+        secure = IrcClient(int(tls_line.rsplit(":", 1)[1]), tls=True)
+        assert fingerprint_line.strip().endswith(secure.peer_fingerprint)  # cryptography made it
+        assert secure.register("secure")
+        secure.close()
     finally:
         assert stop(proc) == 0
     assert client.until_closed()[-1] == "ERROR :Server shutting down"

@@ -185,3 +185,29 @@ def test_a_wrong_account_password_returns_to_the_start_screen_in_words(
     qtbot.mouseClick(start.join_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: start.isVisible() and bool(start.error.text()), timeout=5000)
     assert start.error.text() == "Login failed: wrong account name or password."
+
+
+def test_hosting_offers_tls_unless_turned_off_and_says_the_fingerprint(
+    qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(NickDialog, "ask", classmethod(lambda cls, *_a: "alice"))
+    start = chatbox.show_start()
+    assert start.host_tls_check.isChecked()  # on by default
+    qtbot.mouseClick(start.host_button, Qt.MouseButton.LeftButton)
+    server = chatbox.server
+    assert server is not None and server.tls is not None and server.tls_port
+    window = chatbox.chat_windows[-1]
+    room = window.session.rooms.get("Server")
+    assert room is not None
+    assert any(server.tls.fingerprint in line.text for line in room.messages.lines())
+    window.close()
+    qtbot.waitUntil(lambda: chatbox.server is None and chatbox._finished, timeout=5000)
+    fresh = ChatboxApp(chatbox.settings)
+    fresh.listen_address, fresh.host_port = "127.0.0.1", 0
+    start = fresh.show_start()
+    start.host_tls_check.setChecked(False)  # the user turns it off
+    qtbot.mouseClick(start.host_button, Qt.MouseButton.LeftButton)
+    assert fresh.server is not None and fresh.server.tls is None and not fresh.server.tls_port
+    assert chatbox.settings.host_tls is False  # remembered
+    fresh.shutdown()
+    qtbot.waitUntil(lambda: fresh._finished, timeout=5000)
