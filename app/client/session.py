@@ -20,11 +20,13 @@ from PySide6.QtNetwork import QNetworkInformation
 
 from app.client.connection import IrcConnection
 from app.client.models import ChatLine, Room, RoomModel
+from app.client.netsplit import NetsplitLines
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
 from app.protocol.input import InputResult, parse_input
 from app.protocol.message import Message, format_line, parse
 from app.protocol.names import mentions
+from app.protocol.netsplit import split_servers
 
 log = logging.getLogger("chatbox.client")
 
@@ -83,6 +85,11 @@ def nick_of(source: str | None) -> str:
     return (source or "").partition("!")[0]
 
 
+def address_of(source: str | None) -> str:
+    """``user@host`` of a ``nick!user@host`` source (empty when it has none)."""
+    return (source or "").partition("!")[2]
+
+
 class ChatSession(QObject):
     """Signals: room_opened(str), notice(str), and reconnect_scheduled(float): the link
     dropped and we try again in that many seconds (0: trying now).
@@ -113,6 +120,7 @@ class ChatSession(QObject):
         self.connection.nick_in_use.connect(self._on_nick_in_use)
         self.backoff_start = BACKOFF_START
         self._backoff = BACKOFF_START
+        self.netsplits = NetsplitLines(self._fold, self)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.retry_now)
@@ -370,6 +378,7 @@ class ChatSession(QObject):
 
     @Slot(str)
     def _on_disconnected(self, reason: str) -> None:
+        self.netsplits.clear()
         for room in self.rooms.rooms():
             room.members.clear()
             self._line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
@@ -416,7 +425,8 @@ class ChatSession(QObject):
     # ---------------------------------------------------------------- IRC events
     def _irc_join(self, msg: Message) -> None:
         nick, channel = nick_of(msg.source), msg.param(0)
-        if self.connection.is_me(nick):
+        me = self.connection.is_me(nick)
+        if me:
             room = self.rooms.open(channel, "channel")
             room.joined = True
             self.room_opened.emit(room.name)
@@ -424,7 +434,7 @@ class ChatSession(QObject):
         if room_or_none is None:
             return
         room_or_none.members.add(nick)
-        if self.connection.is_me(nick) and self._can_replay():
+        if me and self._can_replay():
             seen = self._last_msgid(room_or_none)
             if seen:  # back after a drop: everything after the last line we have
                 self.connection.send(
@@ -432,9 +442,11 @@ class ChatSession(QObject):
                 )
             else:
                 self.connection.send(f"CHATHISTORY LATEST {channel} * {self.history_lines}")
-        elif self.connection.is_me(nick):
+        elif me:
             self._resynced(channel)
-        self._event(room_or_none, msg, f"{nick} joined {channel}", "join")
+        when, address = message_time(msg), address_of(msg.source)
+        if me or not self.netsplits.join(room_or_none, nick, when, address):
+            self._event(room_or_none, msg, f"{nick} joined {channel}", "join")
 
     def _irc_part(self, msg: Message) -> None:
         nick, channel = nick_of(msg.source), msg.param(0)
@@ -450,9 +462,14 @@ class ChatSession(QObject):
     def _irc_quit(self, msg: Message) -> None:
         nick = nick_of(msg.source)
         self._nick_freed(nick)
+        servers = split_servers(msg.param(0))
         for room in self.rooms.rooms():
-            if room.members.remove(nick):
+            if not room.members.remove(nick):
+                continue
+            if servers is None:
                 self._event(room, msg, f"{nick} quit{reason_of(msg, 0)}", "quit")
+            else:  # a netsplit: one line for all who leave with it
+                self.netsplits.quit(room, nick, servers, message_time(msg), address_of(msg.source))
 
     def _irc_nick(self, msg: Message) -> None:
         old, new = nick_of(msg.source), msg.param(0)
@@ -658,6 +675,9 @@ class ChatSession(QObject):
             self.network_changed()
 
     # ---------------------------------------------------------------- helpers
+    def _fold(self, name: str) -> str:
+        return self.connection.info.fold(name)  # the info of the server we are on now
+
     @staticmethod
     def _last_msgid(room: Room) -> str:
         lines = room.messages.lines()
