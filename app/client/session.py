@@ -3,6 +3,7 @@
 Signals:
     room_opened(str): a room appeared (we joined a channel, or a private chat started).
     notice(str): something to tell the user in the status bar (errors in words included).
+    server_changed(str): the next attempt goes to this "host:port" of ``servers``.
 """
 
 from __future__ import annotations
@@ -91,8 +92,12 @@ def address_of(source: str | None) -> str:
 
 
 class ChatSession(QObject):
-    """Signals: room_opened(str), notice(str), and reconnect_scheduled(float): the link
-    dropped and we try again in that many seconds (0: trying now).
+    """Signals: room_opened(str), notice(str), reconnect_scheduled(float): the link
+    dropped and we try again in that many seconds (0: trying now), and server_changed(str):
+    that next try goes to this other "host:port" of ``servers``.
+
+    ``servers``: the addresses of one network's servers. When the link drops, each attempt
+    to get back goes to the next of them, round robin (empty or one: the same server).
 
     Messages the user sends are shown at once as pending, kept while offline and sent
     after the reconnect; with echo-message they stay pending until the echo arrives, and
@@ -102,6 +107,7 @@ class ChatSession(QObject):
     room_opened = Signal(str)
     notice = Signal(str)
     reconnect_scheduled = Signal(float)
+    server_changed = Signal(str)
     attention = Signal(str, str, str)  # room, sender, text: a live mention or private message
 
     def __init__(self, connection: IrcConnection | None = None, parent: QObject | None = None):
@@ -120,6 +126,8 @@ class ChatSession(QObject):
         self.connection.nick_in_use.connect(self._on_nick_in_use)
         self.backoff_start = BACKOFF_START
         self._backoff = BACKOFF_START
+        self._servers: list[tuple[str, int]] = []
+        self._reconnecting = False  # the link dropped and we are not back yet
         self.netsplits = NetsplitLines(self._fold, self)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
@@ -162,6 +170,15 @@ class ChatSession(QObject):
     def nick(self) -> str:
         return self.connection.nick
 
+    @property
+    def servers(self) -> list[tuple[str, int]]:
+        """The network's server addresses, tried in order when the link drops."""
+        return list(self._servers)
+
+    @servers.setter
+    def servers(self, addresses: list[tuple[str, int]]) -> None:
+        self._servers = [(str(host), int(port)) for host, port in addresses]
+
     # ---------------------------------------------------------------- user actions
     @Slot(str, str)
     def send_input(self, text: str, room: str) -> InputResult:
@@ -197,6 +214,7 @@ class ChatSession(QObject):
 
     def quit(self, reason: str = "") -> None:
         self._retry.stop()
+        self._reconnecting = False
         self.connection.quit(reason or DEFAULT_QUIT)
 
     def resend(self, line: ChatLine) -> bool:
@@ -343,8 +361,11 @@ class ChatSession(QObject):
     # ---------------------------------------------------------------- connection events
     @Slot(str)
     def _on_registered(self, nick: str) -> None:
-        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", f"Connected as {nick}.", "info"))
+        c = self.connection
+        text = f"Connected to {c.host}:{c.port} as {nick}."
+        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
         self._backoff = self.backoff_start
+        self._reconnecting = False
         fold = self.connection.info.fold
         rooms = [r.name for r in self.rooms.rooms() if r.kind == "channel" and r.joined]
         self._resyncing = {fold(name) for name in rooms}  # until their catch-up is in
@@ -378,20 +399,46 @@ class ChatSession(QObject):
 
     @Slot(str)
     def _on_disconnected(self, reason: str) -> None:
+        retry_failed = self._reconnecting  # not back yet: one more attempt failed
         self.netsplits.clear()
         for room in self.rooms.rooms():
             room.members.clear()
-            self._line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
+            if not retry_failed:
+                self._line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
+        if retry_failed:  # said once (the error may be there already), where it is tried
+            server_room = self.rooms.get(SERVER_ROOM)
+            said = [ln.text for ln in server_room.messages.lines()[-1:]] if server_room else []
+            if said != [reason]:
+                self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", reason, "error"))
         for out in self._outbox:
             if out.state == "sent":  # the echo may never come; the catch-up will tell
                 out.state, out.label = "unsure", ""
         self.regain_timer.stop()
         self.notice.emit(reason)
         if self.connection.was_registered and not self.connection.user_left:
+            self._reconnecting = True
+            self._next_server()
             delay = self._backoff * random.uniform(0.8, 1.2)  # jitter: not all at once
             self._backoff = min(self._backoff * 2, BACKOFF_MAX)
             self._retry.start(int(delay * 1000))
             self.reconnect_scheduled.emit(delay)
+
+    def _next_server(self) -> None:
+        """Point the connection at the address after the current one in ``servers``."""
+        if not self._servers:
+            return
+        c = self.connection
+        here = (c.host, c.port)
+        index = self._servers.index(here) + 1 if here in self._servers else 0
+        index %= len(self._servers)
+        if self._servers[index] == here:
+            return
+        c.host, c.port = self._servers[index]
+        where = f"{c.host}:{c.port}"
+        text = f"Next try: {where} (server {index + 1} of {len(self._servers)})."
+        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
+        log.info("failing over to %s", where)
+        self.server_changed.emit(where)
 
     @Slot()
     def retry_now(self) -> None:
