@@ -40,8 +40,9 @@ class Settings:
             return [value] if value else []
         return [str(v) for v in value] if isinstance(value, list) else []
 
-    def remember_server(self, host: str, port: int) -> None:
-        entry = f"{host}:{port}"
+    def remember_server(self, host: str, port: int, entry: str = "") -> None:
+        """``entry``: what the user typed, when it is more than one address (a network)."""
+        entry = entry or f"{host}:{port}"
         recent = [e for e in self.recent_servers if e != entry]
         self._store.setValue("servers/recent", [entry, *recent][:RECENT_LIMIT])
 
@@ -74,9 +75,11 @@ class Settings:
     def server_account(self, host: str, port: int) -> str:
         return str(self._store.value(self._server_key("account", host, port), "") or "")
 
-    def remember_join(self, host: str, port: int, tls: bool, account: str) -> None:
+    def remember_join(
+        self, host: str, port: int, tls: bool, account: str, entry: str = ""
+    ) -> None:
         """What this server was joined with (never its password: that is the keyring's)."""
-        self.remember_server(host, port)
+        self.remember_server(host, port, entry)
         self._store.setValue(self._server_key("tls", host, port), "true" if tls else "false")
         self._store.setValue(self._server_key("account", host, port), account)
 

@@ -341,7 +341,8 @@ class ChatWindow(QMainWindow):
         if seconds > 0:
             waiting = len(self.session.pending)
             held = f" ({waiting} unsent, kept)" if waiting else ""
-            text = f"Connection lost — reconnecting in {seconds:.0f} s{held}"
+            c = self.session.connection
+            text = f"Connection lost — reconnecting to {c.host}:{c.port} in {seconds:.0f} s{held}"
             self.state_label.setText(text)
             self.retry_button.show()
         else:

@@ -189,13 +189,15 @@ class ChatboxApp(QObject):
         nick = self._ask_nick()
         if not nick:
             return
-        self.settings.remember_join(host, port, request.tls, request.account)
+        network = ", ".join(f"{h}:{p}" for h, p in request.servers)
+        self.settings.remember_join(host, port, request.tls, request.account, network)
         if account is not None and request.remember_password:
             passwords.save(host, port, account.name, account.password)
         elif account is not None and request.account_password:
             passwords.forget(host, port, account.name)  # typed, not to be remembered
-        self.join_chat(host, port, nick, password=request.password, tls=request.tls,
-                       account=account, from_start=True)
+        window = self.join_chat(host, port, nick, password=request.password, tls=request.tls,
+                                account=account, from_start=True)
+        window.session.servers = list(request.servers)
 
     @Slot()
     def _on_server_requested(self) -> None:
@@ -226,6 +228,7 @@ class ChatboxApp(QObject):
         if from_start:
             session.connection.error_occurred.connect(self._on_join_failed)
         session.connection.certificate_problem.connect(self._on_certificate_problem)
+        session.server_changed.connect(self._on_server_changed)
         window.show()
         if self.start_window is not None:
             self.start_window.hide()
@@ -234,6 +237,14 @@ class ChatboxApp(QObject):
             trusted=self.settings.trusted_fingerprint(host, port) if tls else "",
         )
         return window
+
+    @Slot(str)
+    def _on_server_changed(self, _where: str) -> None:
+        """Failing over to another server of the network: its own trusted certificate."""
+        session = self.sender()
+        if isinstance(session, ChatSession) and session.connection.tls:
+            c = session.connection
+            c.trusted = self.settings.trusted_fingerprint(c.host, c.port)
 
     @Slot(object)
     def _on_certificate_problem(self, problem: CertificateProblem) -> None:

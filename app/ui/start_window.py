@@ -42,6 +42,12 @@ class JoinRequest:
     account_password: str = ""
     create_account: bool = False
     remember_password: bool = False
+    servers: tuple[tuple[str, int], ...] = ()  # a network: every server, tried in order
+
+
+def split_servers(text: str, default_port: int = DEFAULT_PORT) -> list[tuple[str, int]]:
+    """A network's servers, tried in order: ``irc1.lan, irc2.lan:6668`` → [(host, port) …]."""
+    return [split_host_port(part, default_port) for part in text.split(",") if part.strip()]
 
 
 def split_host_port(text: str, default_port: int = DEFAULT_PORT) -> tuple[str, int]:
@@ -106,7 +112,7 @@ class StartWindow(QWidget):
         self.host_edit.setCurrentText(recent[0] if recent else "")
         line = self.host_edit.lineEdit()
         assert line is not None
-        line.setPlaceholderText("e.g. 192.168.1.20 or chat.example.org:6667")
+        line.setPlaceholderText("e.g. 192.168.1.20, or a network: irc1.lan, irc2.lan:6668")
         line.setAccessibleName("Server address")
         self.host_edit.view().setAccessibleName("Recent servers")
         self.host_edit.currentTextChanged.connect(self._on_host_text)
@@ -186,6 +192,7 @@ class StartWindow(QWidget):
 
     @Slot(str)
     def _on_host_text(self, text: str) -> None:
+        text = text.split(",")[0].strip()  # a network: its first server sets the form
         if (":" in text and not text.startswith("[") and text.count(":") == 1) or "]:" in text:
             _host, port = split_host_port(text)
             self.port_edit.setValue(port)
@@ -211,8 +218,11 @@ class StartWindow(QWidget):
 
     @Slot()
     def _on_join(self) -> None:
-        host, _port = split_host_port(self.host_edit.currentText())
-        if not host:
+        servers = split_servers(self.host_edit.currentText(), self.port_edit.value())
+        host = servers[0][0] if servers else ""
+        if servers:  # the first server's port is the one in the Port box
+            servers[0] = (host, self.port_edit.value())
+        if not host or not all(h for h, _p in servers):
             self.show_error("Type the address of the computer that hosts the chat.")
             return
         account = self.account_edit.text().strip()
@@ -230,6 +240,7 @@ class StartWindow(QWidget):
                 create_account=bool(account) and self.create_check.isChecked(),
                 remember_password=self.remember_check.isEnabled()
                 and self.remember_check.isChecked(),
+                servers=tuple(servers) if len(servers) > 1 else (),
             )
         )
 

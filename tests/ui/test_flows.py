@@ -211,7 +211,7 @@ def test_a_dropped_link_says_reconnecting_and_retry_now_reconnects(
                 if p.client is not None and p.client.nick == "alice")
     peer.lost("Connection reset by peer")  # the link drops under the window
     qtbot.waitUntil(lambda: not window.retry_button.isHidden())
-    assert window.state_label.text().startswith("Connection lost — reconnecting in ")
+    assert window.state_label.text().startswith("Connection lost — reconnecting to 127.0.0.1:")
     qtbot.mouseClick(window.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.session.connection.state == "connected", timeout=5000)
     assert window.retry_button.isHidden()
