@@ -216,7 +216,7 @@ class IrcConnection(QObject):
         self._outbox.clear()
         self._reason = ""
         self._deadline = 0.0
-        self.info = ServerInfo()
+        self.info.reset()  # in place: the room and member models hold it
         self._set_state("connecting")
         self._timeout.start(self.connect_timeout_ms)
         if tls:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from app.protocol.casemap import casefold
 from app.protocol.isupport import parse_prefix
@@ -20,6 +20,12 @@ class ServerInfo:
     prefix_symbols: str = "@+"
     nicklen: int = NICKLEN
     tokens: dict[str, str | None] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Back to the defaults (a new connection), in place: models hold this object."""
+        fresh = ServerInfo()
+        for item in fields(self):
+            setattr(self, item.name, getattr(fresh, item.name))
 
     def update(self, tokens: dict[str, str | None]) -> None:
         """Apply one 005 line's tokens (``None`` withdraws a token)."""

@@ -32,6 +32,7 @@ def test_registration_negotiates_caps_and_reads_isupport(session: MakeSession) -
     assert {"server-time", "echo-message", "multi-prefix", "message-tags"} <= alice.connection.caps
     assert alice.connection.info.casemapping == "rfc1459"
     assert alice.connection.info.prefix_symbols == "@+"
+    assert alice.rooms.info is alice.connection.info  # the models fold with the server's rules
     assert alice.rooms.get(SERVER_ROOM) is not None
 
 
