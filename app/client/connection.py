@@ -318,7 +318,7 @@ class IrcConnection(QObject):
         self._reason = problem.text()
         log.info("certificate of %s:%d refused: %s", self.host, self.port, problems)
         # Told once this handshake is over: the user's answer may take a while (a dialog).
-        QTimer.singleShot(0, lambda: self.certificate_problem.emit(problem))
+        QTimer.singleShot(0, self, lambda: self.certificate_problem.emit(problem))
 
     @Slot()
     def _on_connected(self) -> None:

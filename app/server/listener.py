@@ -238,7 +238,7 @@ class ChatServer(QObject):
         self._peers.pop(peer.fd, None)
         self._waiting.pop(peer, None)
         if self._stopped and not self._peers:
-            QTimer.singleShot(0, self.stopped.emit)
+            QTimer.singleShot(0, self, self.stopped.emit)  # cancelled with us
 
     @Slot()
     def _on_flush_timer(self) -> None:
@@ -300,9 +300,9 @@ class ChatServer(QObject):
         self.core.shutdown(reason)
         self._on_flush_timer()
         if not self._peers:
-            QTimer.singleShot(0, self.stopped.emit)
+            QTimer.singleShot(0, self, self.stopped.emit)  # cancelled with us
         else:
-            QTimer.singleShot(STOP_GRACE_MS, self._abort_all)
+            QTimer.singleShot(STOP_GRACE_MS, self, self._abort_all)
 
     @Slot()
     def _abort_all(self) -> None:

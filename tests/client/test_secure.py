@@ -144,3 +144,56 @@ def test_a_session_reconnects_logged_in(qtbot: QtBot, tmp_path: Path) -> None:
     assert client.account == "alice" and client.secure
     chat.quit()
     server.stop()
+
+
+def _certificate(
+    name: str, *, days: tuple[int, int] = (-1, 365), issuer: tuple[object, object] | None = None
+) -> tuple[bytes, bytes, object, object]:
+    """A key and certificate for DNS ``name`` valid from/until ``days`` (relative to now),
+    self-signed or signed by ``issuer`` (its certificate and key)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    issuer_cert, issuer_key = issuer if issuer else (None, key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject if issuer_cert else subject)  # type: ignore[attr-defined]
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + datetime.timedelta(days=days[0]))
+        .not_valid_after(now + datetime.timedelta(days=days[1]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=issuer is None and name.startswith("ca."),
+                                             path_length=None), critical=True)
+    )
+    cert = builder.sign(issuer_key, hashes.SHA256())  # type: ignore[arg-type]
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem, cert, key
+
+
+def test_certificate_problems_are_said_in_words(qtbot: QtBot, tmp_path: Path) -> None:
+    """Expired, made for another name, signed by an unknown authority: each in words."""
+    _, _, ca_cert, ca_key = _certificate("ca.test")
+    cases = [
+        (_certificate("localhost", days=(-30, -1)), "it has expired"),
+        (_certificate("elsewhere.example"), "it was made for another name, not 127.0.0.1"),
+        (_certificate("localhost", issuer=(ca_cert, ca_key)), "it comes from an unknown authority"),
+    ]
+    for (cert_pem, key_pem, _cert, _key), words in cases:
+        (tmp_path / "cert.pem").write_bytes(cert_pem)
+        (tmp_path / "key.pem").write_bytes(key_pem)
+        server = start_chat_server()
+        server.listen_tls("127.0.0.1", 0, certs.load(tmp_path / "cert.pem", tmp_path / "key.pem"))
+        problem = refused(qtbot, server)
+        assert words in problem.problems, problem.problems
+        assert words in problem.text()
+        server.stop()
