@@ -6,8 +6,8 @@ other end of every exchange is the raw client of ``tests/support.py``, so each s
 twice: what our server delivered to the raw client, and what the real client made of what our
 server sent it.
 
-External programs give no signal to wait on, so their files are polled (``_wait_for``): short
-polls under a hard deadline, never a bare sleep.
+External programs give no signal to wait on, so their files are polled under a hard deadline
+(``tests/interop/drivers.py``), never with a bare sleep.
 """
 
 from __future__ import annotations
@@ -16,79 +16,37 @@ import contextlib
 import errno
 import os
 import shlex
-import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from app.protocol.message import Message
+from tests.interop.drivers import (
+    DEADLINE,
+    POLL,
+    Tmux,
+    read_text,
+    require,
+    wait_for,
+    wait_for_line,
+)
 from tests.support import IrcClient, ServerProcess
 
 pytestmark = pytest.mark.interop
 
 CHANNEL = "#interop"
-DEADLINE = 10.0
-POLL = 0.05
+INSTALL = "ii irssi tmux"  # a missing client fails the run in CI and skips it elsewhere
 
 Connect = Callable[..., IrcClient]
-T = TypeVar("T")
-
-
-def _require(binary: str) -> str:
-    """The path of ``binary``; a missing client fails the run in CI and skips it elsewhere."""
-    path = shutil.which(binary)
-    if path is None:
-        reason = f"{binary} is not installed (apt-get install ii irssi tmux)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
-def _wait_for(
-    probe: Callable[[], T | None], what: str, describe: Callable[[], str],
-    timeout: float = DEADLINE,
-) -> T:
-    """Poll ``probe`` until it returns a truthy value; fail with ``describe()`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"no {what} within {timeout} s; saw:\n{describe()}")
-        time.sleep(POLL)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def _line_count(path: Path) -> int:
-    return len(_read(path).splitlines())
-
-
-def _wait_for_line(
-    path: Path, *needles: str, after: int = 0, context: Callable[[], str] = lambda: "",
-) -> str:
-    """Wait until a line of ``path`` past the first ``after`` contains every needle; return it."""
-
-    def probe() -> str | None:
-        lines = _read(path).splitlines()[after:]
-        return next((line for line in lines if all(n in line for n in needles)), None)
-
-    return _wait_for(
-        probe, f"line with {needles!r} in {path.name}", lambda: _read(path) + context()
-    )
+    return len(read_text(path).splitlines())
 
 
 def _from(nick: str) -> Callable[[Message], bool]:
@@ -117,7 +75,8 @@ class Ii:
     @classmethod
     @contextlib.contextmanager
     def run(cls, server: ServerProcess, prefix: Path, nick: str) -> Iterator[Ii]:
-        argv = [_require("ii"), "-s", "127.0.0.1", "-p", str(server.port), "-i", str(prefix),
+        ii = require("ii", INSTALL, skip_outside_ci=True)
+        argv = [ii, "-s", "127.0.0.1", "-p", str(server.port), "-i", str(prefix),
                 "-n", nick, "-f", "Ii Interop"]
         # Debian's ii echoes every line it sends and receives: kept for failure messages.
         raw_log = prefix.parent / "ii.log"
@@ -157,10 +116,12 @@ class Ii:
             os.close(fd)
 
     def wait_for(self, *needles: str, target: str | None = None, after: int = 0) -> str:
-        return _wait_for_line(self.out(target), *needles, after=after, context=self.traffic)
+        out = self.out(target)
+        return wait_for_line(partial(read_text, out), *needles, where=out.name, after=after,
+                             context=self.traffic)
 
     def traffic(self) -> str:
-        return "\n--- ii traffic ---\n" + _read(self.raw_log)
+        return "\n--- ii traffic ---\n" + read_text(self.raw_log)
 
     def wait_exit(self) -> int:
         try:
@@ -261,61 +222,47 @@ class Irssi:
     read, the tmux pane only goes into failure messages.
     """
 
-    tmux: list[str]
+    tmux: Tmux
     logs: Path
     exit_status: Path
 
     @classmethod
     @contextlib.contextmanager
     def run(cls, server: ServerProcess, home: Path, nick: str) -> Iterator[Irssi]:
-        irssi = _require("irssi")
-        tmux = _require("tmux")
+        irssi = require("irssi", INSTALL, skip_outside_ci=True)
+        tmux = require("tmux", INSTALL, skip_outside_ci=True)
         logs = home / "logs"
         home.mkdir(parents=True)
         (home / "config").write_text(
             _IRSSI_CONFIG.format(port=server.port, channel=CHANNEL, nick=nick, logs=logs)
         )
-        # remain-on-exit keeps the last screen for failure messages. The exit status comes
-        # from the shell: tmux 3.3 sometimes marks the pane dead and never reaps irssi.
-        (home / "tmux.conf").write_text("set -g remain-on-exit on\n")
+        # The exit status comes from the shell: tmux 3.3 sometimes marks the pane dead and
+        # never reaps irssi.
         exit_status = home / "exit-status"
         irssi_argv = shlex.join([irssi, f"--home={home}"])
         command = f"{irssi_argv}; echo $? > {shlex.quote(str(exit_status))}"
-        # A socket path must fit in 108 bytes, which a deep pytest tmp_path may not.
-        with tempfile.TemporaryDirectory(prefix="chatbox-tmux-") as sockets:
-            session = cls([tmux, "-S", f"{sockets}/irssi", "-f", str(home / "tmux.conf")],
-                          logs, exit_status)
-            session._tmux("new-session", "-d", "-s", "irssi", "-x", "200", "-y", "50", command)
-            try:
-                yield session
-            finally:
-                session._tmux("kill-server", check=False)
-
-    def _tmux(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run([*self.tmux, *args], capture_output=True, text=True,
-                              timeout=DEADLINE, env=dict(os.environ, LANG="C.UTF-8"))
-        if check and done.returncode != 0:
-            pytest.fail(f"tmux {args[0]} failed: {done.stderr}")
-        return done.stdout
+        with Tmux.start(tmux, command, home, "irssi") as session:
+            yield cls(session, logs, exit_status)
 
     def screen(self) -> str:
-        return "\n--- irssi screen ---\n" + self._tmux("capture-pane", "-p", "-J", "-S", "-",
-                                                     check=False)
+        return "\n--- irssi screen ---\n" + self.tmux.screen()
 
     def log(self, target: str) -> Path:
         return self.logs / f"{target}.log"
 
     def type(self, line: str) -> None:
         """Type ``line`` and Enter; every command names its target, so any window will do."""
-        self._tmux("send-keys", "-t", "irssi", "-l", line)
-        self._tmux("send-keys", "-t", "irssi", "Enter")
+        self.tmux.keys(line, literal=True)
+        self.tmux.keys("Enter")
 
     def wait_for(self, target: str, *needles: str, after: int = 0) -> str:
-        return _wait_for_line(self.log(target), *needles, after=after, context=self.screen)
+        log = self.log(target)
+        return wait_for_line(partial(read_text, log), *needles, where=log.name, after=after,
+                             context=self.screen)
 
     def wait_exit(self) -> int:
         """Wait for irssi to end; its exit status (128 + N for signal N, as the shell says)."""
-        status = _wait_for(lambda: _read(self.exit_status).strip(), "irssi exit", self.screen)
+        status = wait_for(lambda: read_text(self.exit_status).strip(), "irssi exit", self.screen)
         return int(status)
 
 

@@ -15,66 +15,23 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import shutil
 import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from app.protocol.message import Message
 from tests.conftest import StartServer
+from tests.interop.drivers import DEADLINE, Tmux, read_text, require, wait_for_line
 from tests.server.test_accounts import register_account
 from tests.support import Clients, IrcClient, ServerProcess
 
 pytestmark = pytest.mark.interop
 
 CHANNEL = "#secure"
-DEADLINE = 10.0
-POLL = 0.05
-
-T = TypeVar("T")
-
-
-def _need(binary: str) -> str:
-    """The path of ``binary``; a missing client is a failure, not a skip."""
-    path = shutil.which(binary)
-    if path is None:
-        pytest.fail(f"{binary} is not installed (apt-get install weechat-headless irssi tmux)")
-    return path
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except FileNotFoundError:
-        return ""
-
-
-def _wait_for(probe: Callable[[], T | None], what: str, describe: Callable[[], str]) -> T:
-    """Poll ``probe`` until it returns a truthy value; fail with ``describe()`` at the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            pytest.fail(f"no {what} within {DEADLINE} s; saw:\n{describe()}")
-        time.sleep(POLL)
-
-
-def _wait_for_line(read: Callable[[], str], *needles: str, where: str) -> str:
-    """Poll ``read()`` until one of its lines holds every needle; return that line."""
-
-    def probe() -> str | None:
-        return next((line for line in read().splitlines() if all(n in line for n in needles)),
-                    None)
-
-    return _wait_for(probe, f"line with {needles!r} in {where}", read)
+INSTALL = "weechat-headless irssi tmux"  # a missing client is a failure, not a skip
 
 
 @contextlib.contextmanager
@@ -126,7 +83,7 @@ class Weechat:
     @contextlib.contextmanager
     def run(cls, home: Path, server: ServerProcess, *, account: str, password: str,
             nick: str) -> Iterator[Weechat]:
-        weechat = _need("weechat-headless")
+        weechat = require("weechat-headless", INSTALL)
         fingerprint = server.fingerprint.replace(":", "").lower()  # 3.8 wants bare hex
         options = {
             "ssl_fingerprint": fingerprint,
@@ -169,11 +126,11 @@ class Weechat:
         """The server buffer's log so far; fails if WeeChat has ended."""
         code = self.proc.poll()
         assert code is None, f"weechat-headless exited with {code}: {self.home / 'stdout.log'}"
-        return _read(self.server_log)
+        return read_text(self.server_log)
 
     def wait_for(self, *needles: str) -> str:
         """Wait for a line of the server buffer's log holding every needle."""
-        return _wait_for_line(self.log, *needles, where="WeeChat's server buffer log")
+        return wait_for_line(self.log, *needles, where="WeeChat's server buffer log")
 
     def say(self, buffer: str, text: str) -> None:
         """Send ``text`` to ``buffer`` (such as ``irc.chatbox.#secure``) through the FIFO."""
@@ -252,42 +209,27 @@ class Irssi:
     compares the pin. What irssi says is read off the tmux pane.
     """
 
-    tmux: list[str]
+    tmux: Tmux
 
     @classmethod
     @contextlib.contextmanager
     def run(cls, home: Path, server: ServerProcess, *, pin: str, account: str, password: str,
             nick: str) -> Iterator[Irssi]:
-        irssi = _need("irssi")
-        tmux = _need("tmux")
+        irssi = require("irssi", INSTALL)
+        tmux = require("tmux", INSTALL)
         home.mkdir(parents=True)
         (home / "config").write_text(_IRSSI_CONFIG.format(
             port=server.tls_port, pin=pin, account=account, password=password, nick=nick,
             channel=CHANNEL,
         ))
-        (home / "tmux.conf").write_text("set -g remain-on-exit on\n")
-        # A socket path must fit in 108 bytes, which a deep pytest tmp_path may not.
-        with tempfile.TemporaryDirectory(prefix="chatbox-tmux-") as sockets:
-            session = cls([tmux, "-S", f"{sockets}/irssi", "-f", str(home / "tmux.conf")])
-            session._tmux("new-session", "-d", "-s", "irssi", "-x", "200", "-y", "50",
-                          shlex.join([irssi, f"--home={home}"]))
-            try:
-                yield session
-            finally:
-                session._tmux("kill-server", check=False)
-
-    def _tmux(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run([*self.tmux, *args], capture_output=True, text=True,
-                              timeout=DEADLINE, env=dict(os.environ, LANG="C.UTF-8"))
-        if check and done.returncode != 0:
-            pytest.fail(f"tmux {args[0]} failed: {done.stderr}")
-        return done.stdout
+        with Tmux.start(tmux, shlex.join([irssi, f"--home={home}"]), home, "irssi") as session:
+            yield cls(session)
 
     def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-J", "-S", "-", check=False)
+        return self.tmux.screen()
 
     def wait_for(self, *needles: str) -> str:
-        return _wait_for_line(self.screen, *needles, where="irssi's screen")
+        return wait_for_line(self.screen, *needles, where="irssi's screen")
 
 
 def test_irssi_logs_in_with_plain_over_tls(start_server: StartServer, tmp_path: Path) -> None:
