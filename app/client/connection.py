@@ -265,6 +265,12 @@ class IrcConnection(QObject):
         return name.replace("TlsV", "TLS ").replace("_", ".")
 
     @property
+    def local_address(self) -> str:
+        """Our address on the link to the server (what others can reach us at, on a LAN)."""
+        text = self._sock.localAddress().toString()
+        return text[7:] if text.startswith("::ffff:") and "." in text else text
+
+    @property
     def peer_fingerprint(self) -> str:
         certificate = self._sock.peerCertificate()
         return "" if certificate.isNull() else fingerprint(certificate)

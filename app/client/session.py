@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
 
 from app.client.connection import IrcConnection
+from app.client.dcc import DccManager, Transfer
 from app.client.models import ChatLine, Room, RoomModel
 from app.client.netsplit import NetsplitLines
 from app.protocol.ctcp import parse_ctcp
@@ -82,6 +84,16 @@ def reason_of(msg: Message, index: int) -> str:
     return f" ({msg.param(index)})" if msg.param(index) else ""
 
 
+def human_size(size: int) -> str:
+    """1,234,567 → "1.2 MB"."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"
+
+
 def nick_of(source: str | None) -> str:
     return (source or "").partition("!")[0]
 
@@ -133,6 +145,9 @@ class ChatSession(QObject):
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.retry_now)
         self.window_active = True  # the user is looking (the window has focus)
+        self.dcc = DccManager(self._send_ctcp, lambda: self.connection.local_address, self)
+        self.dcc.offer_received.connect(self._on_file_offered)
+        self.files_from_strangers = False  # offers from people in none of our rooms
         self._outbox: list[Outgoing] = []
         self._labels = itertools.count(1)
         self._resyncing: set[str] = set()  # folded rooms still catching up after a reconnect
@@ -193,6 +208,8 @@ class ChatSession(QObject):
         if result.open_query:
             self.rooms.open(result.open_query, "query")
             self.room_opened.emit(result.open_query)
+        if result.send_file is not None:
+            self.send_file(result.send_file[0], Path(result.send_file[1]).expanduser(), room)
         for line in result.lines:
             try:
                 msg = parse(line)
@@ -216,6 +233,43 @@ class ChatSession(QObject):
         self._retry.stop()
         self._reconnecting = False
         self.connection.quit(reason or DEFAULT_QUIT)
+
+    def send_file(self, nick: str, path: Path, room: str = "") -> Transfer | None:
+        """Offer ``path`` to ``nick`` (DCC SEND); the query room says so (or what is wrong)."""
+        where = room or SERVER_ROOM
+        if self.connection.state != "connected":
+            problem = "Not connected: the file was not offered."
+        elif not path.is_file():
+            problem = f"No such file: {path}"
+        else:
+            try:
+                transfer = self.dcc.send_file(nick, path)
+            except OSError as exc:
+                problem = f"Cannot offer {path.name}: {exc}"
+            else:
+                query = self.rooms.open(nick, "query")
+                text = f"Offering {transfer.name} ({human_size(transfer.size)}) to {nick}…"
+                self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
+                return transfer
+        self._line(where, ChatLine(datetime.now(UTC), "", problem, "error"))
+        return None
+
+    def _send_ctcp(self, nick: str, text: str) -> None:
+        self.connection.send(format_line(None, "PRIVMSG", (nick, text), trailing=True))
+
+    @Slot(object)
+    def _on_file_offered(self, transfer: Transfer) -> None:
+        query = self.rooms.open(transfer.nick, "query")
+        size = human_size(transfer.size) if transfer.size >= 0 else "size unknown"
+        text = f"{transfer.nick} offers the file {transfer.name} ({size})."
+        self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
+
+    def _shares_a_room(self, nick: str) -> bool:
+        return any(
+            room.members.find(nick) is not None
+            for room in self.rooms.rooms()
+            if room.kind == "channel"
+        )
 
     def resend(self, line: ChatLine) -> bool:
         """Send a failed message again (it shows as pending until confirmed)."""
@@ -580,6 +634,13 @@ class ChatSession(QObject):
         own = self.connection.is_me(sender)
         out = self._match(msg, ("sent", "unsure")) if own else None
         ctcp = parse_ctcp(text)
+        if ctcp is not None and ctcp[0] == "DCC" and not own:
+            if self.files_from_strangers or self._shares_a_room(sender):
+                self.dcc.handle_ctcp(sender, ctcp[1])
+            else:
+                note = f"{sender} (in none of your rooms) offered a file: ignored."
+                self._line(SERVER_ROOM, ChatLine(message_time(msg), "", note, "info"))
+            return
         if ctcp is not None:
             if ctcp[0] != "ACTION":
                 return  # other CTCP (VERSION, PING …) is not shown

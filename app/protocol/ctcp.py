@@ -17,3 +17,8 @@ def parse_ctcp(text: str) -> tuple[str, str] | None:
     body = text[1:-1] if text.endswith(DELIM) else text[1:]
     command, _, args = body.partition(" ")
     return (command.upper(), args) if command else None
+
+
+def ctcp(command: str, args: str = "") -> str:
+    """The PRIVMSG/NOTICE text of a CTCP ``command``."""
+    return f"{DELIM}{command} {args}{DELIM}" if args else f"{DELIM}{command}{DELIM}"

@@ -12,7 +12,9 @@ from app.protocol.message import format_line
 from app.protocol.names import nick_problem
 from app.protocol.serverinfo import ServerInfo
 
-COMMANDS = ("away", "join", "me", "msg", "nick", "part", "query", "quit", "quote", "topic")
+COMMANDS = (
+    "away", "dcc", "join", "me", "msg", "nick", "part", "query", "quit", "quote", "topic",
+)
 
 
 @dataclass
@@ -24,6 +26,7 @@ class InputResult:
     open_query: str | None = None
     error: str | None = None
     quit: str | None = None
+    send_file: tuple[str, str] | None = None  # /dcc send NICK FILE: (nick, path)
 
 
 def parse_input(text: str, room: str | None, info: ServerInfo) -> InputResult:
@@ -82,4 +85,10 @@ def parse_input(text: str, room: str | None, info: ServerInfo) -> InputResult:
         return InputResult(quit=rest)
     if name == "quote":
         return InputResult([rest] if rest else [], error=None if rest else "Usage: /quote LINE")
+    if name == "dcc":
+        sub, _, args = rest.partition(" ")
+        nick, _, path = args.strip().partition(" ")
+        if sub.lower() != "send" or not nick or not path.strip():
+            return InputResult(error="Usage: /dcc send NICK FILE")
+        return InputResult(send_file=(nick, path.strip().strip('"')))
     return InputResult(error=f"Unknown command /{name}. Commands: /" + ", /".join(COMMANDS))
