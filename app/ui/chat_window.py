@@ -4,10 +4,23 @@ input line at the bottom, the topic above and the connection state in the status
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelectionModel, QStandardPaths, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -18,12 +31,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client.dcc import Transfer
 from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
 from app.resources import resource_path
 from app.ui.input_line import InputLine
 from app.ui.message_view import MessageView
 from app.ui.notify import Notifier
+from app.ui.transfers import OfferBar, SaveChooser, TransfersPanel
+
+
+class RecipientChooser:
+    """Who gets a file dropped on a channel (tests replace ``ask``)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, nicks: list[str]) -> str | None:
+        nick, ok = QInputDialog.getItem(parent, "Chatbox — send a file", "Send it to:", nicks,
+                                        0, False)
+        return nick if ok and nick else None
+
 
 STATE_TEXT = {
     "connecting": "Connecting to {where}…",
@@ -72,11 +98,23 @@ class ChatWindow(QMainWindow):
         self.input = InputLine()
         self.input.nicks = self._current_nicks
 
+        self.offers = QWidget()
+        self.offers.setAccessibleName("File offers")
+        self.offers_column = QVBoxLayout(self.offers)
+        self.offers_column.setContentsMargins(0, 0, 0, 0)
+        self.offers.hide()
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.topic, self.messages, self.find_bar, self.input):
+        for widget in (self.topic, self.messages, self.find_bar, self.offers, self.input):
             column.addWidget(widget)
+        self.transfers = TransfersPanel()
+        self.transfers_dock = QDockWidget("Transfers", self)
+        self.transfers_dock.setObjectName("TransfersDock")
+        self.transfers_dock.setWidget(self.transfers)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfers_dock)
+        self.transfers_dock.hide()
+        self.setAcceptDrops(True)
         splitter = QSplitter()
         splitter.addWidget(self.rooms_view)
         splitter.addWidget(centre)
@@ -150,6 +188,9 @@ class ChatWindow(QMainWindow):
         self.notifier.clicked.connect(self._on_notification_clicked)
         self.retry_button.clicked.connect(s.retry_now)
         self.input.submitted.connect(self._on_submitted)
+        self.input.image_pasted.connect(self._on_image_pasted)
+        s.dcc.offer_received.connect(self._on_file_offered)
+        s.dcc.transfer_added.connect(self._on_transfer_added)
         self.messages.resend_requested.connect(self._on_resend)
         self.messages.discard_requested.connect(self._on_discard)
         self.find_bar.returnPressed.connect(self.find_next)
@@ -358,6 +399,91 @@ class ChatWindow(QMainWindow):
     def _on_disconnected(self, reason: str) -> None:
         if self.retry_button.isHidden():  # no reconnect on the way (we quit, or never got in)
             self.state_label.setText(f"Offline — {reason}")
+
+    # ---------------------------------------------------------------- files
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() and all(url.isLocalFile() for url in mime.urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.offer_files(paths)
+
+    def offer_files(self, paths: list[Path]) -> None:
+        """Send files to the person of this private chat (or one chosen from the room)."""
+        room = self.session.rooms.get(self._room)
+        if room is None or room.kind == "server":
+            self.statusBar().showMessage("Open a private chat (or a room) to send a file.", 5000)
+            return
+        nick = room.name
+        if room.kind == "channel":
+            others = [n for n in room.members.nicks() if not self.session.connection.is_me(n)]
+            chosen = RecipientChooser.ask(self, others) if others else None
+            if chosen is None:
+                return
+            nick = chosen
+        for path in paths:
+            if path.is_file():
+                self.session.send_file(nick, path, self._room)
+
+    @Slot(QImage)
+    def _on_image_pasted(self, image: QImage) -> None:
+        folder = Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.TempLocation)
+        ) / "chatbox"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / datetime.now().strftime("pasted %Y-%m-%d %H.%M.%S.png")
+        if image.isNull() or not image.save(str(path)):  # PNG, from the suffix
+            self.statusBar().showMessage("The pasted image could not be saved to send.", 5000)
+            return
+        self.offer_files([path])
+
+    @Slot(object)
+    def _on_file_offered(self, transfer: Transfer) -> None:
+        bar = OfferBar(transfer, self.offers)
+        bar.save_requested.connect(self._on_save_requested)
+        bar.declined.connect(self._on_declined)
+        transfer.finished.connect(bar.deleteLater)  # expired or gone: the question goes
+        transfer.finished.connect(self._update_offers)
+        self.offers_column.addWidget(bar)
+        self.offers.show()
+
+    def offer_bars(self) -> list[OfferBar]:
+        return [w for w in self.offers.findChildren(OfferBar) if w.transfer.state == "offered"]
+
+    @Slot(object)
+    def _on_save_requested(self, transfer: Transfer) -> None:
+        answer = SaveChooser.ask(self, transfer)
+        if answer is None:
+            return
+        path, resume = answer
+        self._drop_offer(transfer)
+        self.session.dcc.accept(transfer, path, resume=resume)
+
+    @Slot(object)
+    def _on_declined(self, transfer: Transfer) -> None:
+        self._drop_offer(transfer)
+        self.session.dcc.reject(transfer)
+
+    def _drop_offer(self, transfer: Transfer) -> None:
+        for bar in self.offers.findChildren(OfferBar):
+            if bar.transfer is transfer:
+                bar.hide()
+                bar.deleteLater()
+        self._update_offers()
+
+    @Slot()
+    def _update_offers(self) -> None:
+        self.offers.setVisible(bool(self.offer_bars()))
+
+    @Slot(object)
+    def _on_transfer_added(self, transfer: Transfer) -> None:
+        row = self.transfers.add(transfer)
+        row.cancel_requested.connect(self.session.dcc.cancel)
+        self.transfers_dock.show()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ActivationChange:

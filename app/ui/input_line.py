@@ -2,6 +2,7 @@
 
 Signals:
     submitted(str): one line to send.
+    image_pasted(QImage): an image (not text) was pasted: to send as a file.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QGuiApplication, QImage, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 
 HISTORY_LIMIT = 200
@@ -31,6 +32,7 @@ class PasteConfirm:
 
 class InputLine(QLineEdit):
     submitted = Signal(str)
+    image_pasted = Signal(QImage)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +63,12 @@ class InputLine(QLineEdit):
         if key != Qt.Key.Key_Tab:
             self._completion = None
         if event.matches(QKeySequence.StandardKey.Paste):
-            self.paste_text(QGuiApplication.clipboard().text())
+            clipboard = QGuiApplication.clipboard()
+            mime = clipboard.mimeData()
+            if mime is not None and mime.hasImage() and not mime.hasText():
+                self.image_pasted.emit(clipboard.image())
+                return
+            self.paste_text(clipboard.text())
             return
         if key == Qt.Key.Key_Up and self._history:
             self._cursor = max(0, self._cursor - 1)
@@ -75,6 +82,14 @@ class InputLine(QLineEdit):
             self.complete()
             return
         super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Files dropped here go to the window (to be sent), not into the text."""
+        mime = event.mimeData()
+        if mime.hasUrls() and all(url.isLocalFile() for url in mime.urls()):
+            event.ignore()
+            return
+        super().dragEnterEvent(event)
 
     def focusNextPrevChild(self, next: bool) -> bool:
         return False  # Tab completes nicks here; it never leaves the input line

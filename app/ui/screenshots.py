@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -18,6 +19,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.client.connection import Account, CertificateProblem
+from app.client.dcc import Transfer
 from app.client.session import ChatSession
 from app.log import setup_logging
 from app.settings import Settings
@@ -130,6 +132,32 @@ def main(out: Path) -> int:
     secure.show_room("#chatbox")
     save(secure, out / "chat-tls.png")
     secure.close()
+
+    with tempfile.TemporaryDirectory() as scratch:  # files: an offer, and one on its way
+        folder = Path(scratch)
+        video = folder / "team video.mp4"
+        with video.open("wb") as out_file:
+            out_file.truncate(3 * 1024**3)  # sparse: big enough to be seen moving
+        menu = folder / "menu.pdf"
+        menu.write_bytes(b"%PDF-1.4 " * 30_000)
+        window.show_room("bob")
+        window.session.rooms.open("bob", "query")
+        window.show_room("bob")
+        received = folder / "received"
+        received.mkdir()
+        sending = window.session.send_file("bob", video, "bob")
+        offers: list[Transfer] = []
+        bob.dcc.offer_received.connect(offers.append)
+        wait(300)
+        if offers:
+            bob.dcc.accept(offers[0], received / "team video.mp4")
+        carol.send_file("alice", menu)
+        wait(700)
+        save(window, out / "files.png")
+        for transfer in (sending, *offers):
+            if transfer is not None:
+                bob.dcc.cancel(transfer) if transfer in offers else window.session.dcc.cancel(
+                    transfer)
 
     server_window = chatbox.run_server(0)
     assert server_window is not None and chatbox.server is not None
