@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.bench import startup
 
         return startup.main(raw[1:])
+    if raw[:1] == ["dcc"]:
+        from app.bench import dcc
+
+        return dcc.main(raw[1:])
     if raw[:1] == ["history"]:
         from app.bench import history
 

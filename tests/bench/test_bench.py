@@ -46,3 +46,14 @@ def test_bench_json_has_latency_and_throughput_for_each_server() -> None:
         assert report["deliveries_per_s"] > 0, kind
         assert report["p50_us"] is not None, kind
     assert {v["verdict"] for v in data["verdicts"]} <= {"PASS", "FAIL", "N/A"}
+
+
+def test_dcc_bench_moves_the_whole_file_both_ways_and_reports_the_ratio() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "app.bench", "dcc", "--size-mb", "8"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "raw cat > /dev/tcp:" in out and "Chatbox DCC:" in out
+    assert "Chatbox / raw speed:" in out and "receiving window's event-loop stall:" in out
