@@ -134,7 +134,9 @@ class DccManager(QObject):
         name = safe_name(path.name)
         host = self._local_host()
         if passive:
-            offer = DccSend(name, host, 0, size, secrets.token_hex(4))
+            # A decimal token: irssi reads it with atoi() into a C int (a hex one became 0
+            # or its leading digits, and irssi's answer matched no offer).
+            offer = DccSend(name, host, 0, size, str(secrets.randbelow(2**31 - 1) + 1))
             transfer = Transfer("send", nick, offer, path)
         else:
             server = QTcpServer(self)
