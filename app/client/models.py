@@ -48,6 +48,7 @@ class ChatLine:
     msgid: str = ""
     history: bool = False  # replayed from the server's history, not live
     state: str = ""  # own lines: "pending" (not confirmed yet), "failed" (not sent), or ""
+    image: str = ""  # a local image file shown under the text (a received or sent picture)
 
 
 class MessageModel(QAbstractListModel):

@@ -84,6 +84,13 @@ def reason_of(msg: Message, index: int) -> str:
     return f" ({msg.param(index)})" if msg.param(index) else ""
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp")
+
+
+def is_image(name: str) -> bool:
+    return name.lower().endswith(IMAGE_SUFFIXES)
+
+
 def human_size(size: int) -> str:
     """1,234,567 → "1.2 MB"."""
     value = float(size)
@@ -147,6 +154,7 @@ class ChatSession(QObject):
         self.window_active = True  # the user is looking (the window has focus)
         self.dcc = DccManager(self._send_ctcp, lambda: self.connection.local_address, self)
         self.dcc.offer_received.connect(self._on_file_offered)
+        self.dcc.transfer_added.connect(self._on_transfer_added)
         self.files_from_strangers = False  # offers from people in none of our rooms
         self._outbox: list[Outgoing] = []
         self._labels = itertools.count(1)
@@ -263,6 +271,23 @@ class ChatSession(QObject):
         size = human_size(transfer.size) if transfer.size >= 0 else "size unknown"
         text = f"{transfer.nick} offers the file {transfer.name} ({size})."
         self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
+
+    @Slot(object)
+    def _on_transfer_added(self, transfer: Transfer) -> None:
+        transfer.finished.connect(lambda t=transfer: self._on_transfer_finished(t))
+
+    def _on_transfer_finished(self, transfer: Transfer) -> None:
+        """A file arrived (or went): said in the private chat, a picture shown there."""
+        if transfer.state != "done" or transfer.path is None:
+            return
+        query = self.rooms.open(transfer.nick, "query")
+        if transfer.direction == "receive":
+            text = f"Received {transfer.path.name} ({human_size(transfer.done)}), saved in " \
+                   f"{transfer.path.parent}"
+        else:
+            text = f"Sent {transfer.name} ({human_size(transfer.done)}) to {transfer.nick}"
+        image = str(transfer.path) if is_image(transfer.path.name) else ""
+        self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info", image=image))
 
     def _shares_a_room(self, nick: str) -> bool:
         return any(

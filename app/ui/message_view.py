@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.models import LINE_ROLE, MARKER_ROLE, ChatLine, MessageModel
+from app.ui.thumbnails import THUMB, ThumbnailCache
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 PAD = 3.0
@@ -81,6 +82,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._font_key = ""
         self._metrics = QFontMetricsF(QFont())
         self._columns_cache = (0.0, 0.0)
+        self.thumbnails = ThumbnailCache(self)
 
     def _prepare(self, option: QStyleOptionViewItem, width: int, *, check_font: bool) -> None:
         """Reset the caches when the font changed (checked when painting, and once: sizeHint
@@ -193,6 +195,8 @@ class MessageDelegate(QStyledItemDelegate):
             else:
                 text_height = self.layout(option, line, width)[0].boundingRect().height()
             height = int(text_height + 2 * PAD + 0.999)
+            if line.image:
+                height += THUMB.height() + int(PAD)  # a fixed box: no relayout when it loads
             cache[id(line)] = height
         if index.data(MARKER_ROLE):
             height += self.marker_height()
@@ -255,7 +259,34 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setPen(text_colour)
         layout, x = self.layout(option, line, option.rect.width())
         layout.draw(painter, QPointF(option.rect.left() + x + PAD, rect.top()))
+        if line.image:
+            self._paint_thumbnail(painter, option, line, self.image_rect(option, line, layout))
         painter.restore()
+
+    def image_rect(
+        self, option: QStyleOptionViewItem, line: ChatLine, layout: QTextLayout | None = None
+    ) -> QRectF:
+        """Where the picture of ``line`` is drawn (view coordinates)."""
+        if layout is None:
+            layout, x = self.layout(option, line, option.rect.width())
+        else:
+            x = self._text_x(line)
+        top = option.rect.top() + PAD + layout.boundingRect().height() + PAD
+        pixmap = self.thumbnails.get(line.image)
+        size = pixmap.size() if pixmap is not None else THUMB
+        return QRectF(option.rect.left() + x + PAD, top, size.width(), size.height())
+
+    def _paint_thumbnail(
+        self, painter: QPainter, option: QStyleOptionViewItem, line: ChatLine, box: QRectF
+    ) -> None:
+        pixmap = self.thumbnails.get(line.image)
+        if pixmap is not None:
+            painter.drawPixmap(box.topLeft(), pixmap)
+            return
+        painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
+        painter.drawRect(box.adjusted(0, 0, -1, -1))
+        word = "Not an image" if self.thumbnails.failed(line.image) else "Loading…"
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, word)
 
     def _paint_marker(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
         """A red rule with "New messages" at its right end, above the first unread line."""
@@ -321,6 +352,7 @@ class MessageView(QListView):
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setSelectionMode(QListView.SelectionMode.NoSelection)
         self.setMouseTracking(True)
+        self.delegate.thumbnails.ready.connect(lambda _path: self.viewport().update())
         self._at_bottom = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
@@ -371,7 +403,23 @@ class MessageView(QListView):
         if event.button() == Qt.MouseButton.LeftButton and line and line.state == "failed":
             self.resend_requested.emit(line)
             return
+        left = event.button() == Qt.MouseButton.LeftButton
+        if left and line and line.image and self.image_at(event.position()):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(line.image))  # full size
+            return
         super().mouseReleaseEvent(event)
+
+    def image_at(self, point: QPointF) -> str | None:
+        """The picture file under ``point``, if any."""
+        index = self.indexAt(point.toPoint())
+        line = index.data(LINE_ROLE)
+        if not isinstance(line, ChatLine) or not line.image:
+            return None
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = self.visualRect(index)
+        option = self.delegate._content(option, index)
+        return line.image if self.delegate.image_rect(option, line).contains(point) else None
 
     def line_at(self, point: QPointF) -> ChatLine | None:
         line = self.indexAt(point.toPoint()).data(LINE_ROLE)

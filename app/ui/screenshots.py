@@ -15,7 +15,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.client.connection import Account, CertificateProblem
@@ -154,6 +154,28 @@ def main(out: Path) -> int:
         carol.send_file("alice", menu)
         wait(700)
         save(window, out / "files.png")
+        picture = folder / "lunch spot.jpg"  # a picture, received and shown inline
+        image = QImage(1600, 1000, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        gradient = QLinearGradient(0, 0, 1600, 1000)
+        gradient.setColorAt(0, QColor("#f6d365"))
+        gradient.setColorAt(1, QColor("#fda085"))
+        painter.fillRect(image.rect(), gradient)
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawEllipse(900, 200, 400, 400)
+        painter.end()
+        image.save(str(picture))
+        pictures: list[Transfer] = []
+        window.session.dcc.offer_received.connect(
+            lambda t: pictures.append(t) if t.name == picture.name else None)
+        carol.send_file("alice", picture)
+        wait(500)
+        if pictures:
+            window.session.dcc.accept(pictures[0], received / picture.name)
+        wait(800)
+        window.show_room("carol")
+        wait(300)
+        save(window, out / "picture.png")
         for transfer in (sending, *offers):
             if transfer is not None:
                 bob.dcc.cancel(transfer) if transfer in offers else window.session.dcc.cancel(

@@ -14,11 +14,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -130,14 +132,18 @@ class TransferRow(QFrame):
         self.open_button.setAccessibleName("Show in folder")
         self.open_button.clicked.connect(self._show_in_folder)
         self.open_button.hide()
-        column = QVBoxLayout()
-        column.addWidget(self.title)
-        column.addWidget(self.bar)
-        column.addWidget(self.status)
-        row = QHBoxLayout(self)
-        row.addLayout(column, 1)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.open_button)
+        self.status.setStyleSheet("color: palette(placeholder-text);")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 2, 4, 2)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.title, 0, 0)
+        grid.addWidget(self.status, 0, 1, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.bar, 1, 0, 1, 2)
+        grid.addWidget(self.cancel_button, 1, 2)
+        grid.addWidget(self.open_button, 1, 2)
+        grid.setColumnStretch(0, 1)
+        self.bar.setMaximumHeight(14)
+        self.bar.setTextVisible(False)
         transfer.changed.connect(self.refresh)
         self.refresh()
 
@@ -175,19 +181,26 @@ class TransferRow(QFrame):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.transfer.path.parent)))
 
 
-class TransfersPanel(QWidget):
-    """The transfers of a session, newest at the bottom."""
+class TransfersPanel(QScrollArea):
+    """The transfers of a session, newest at the bottom; it scrolls past a few rows."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Transfers")
         self.rows: list[TransferRow] = []
-        self._column = QVBoxLayout(self)
-        self._column.setContentsMargins(4, 4, 4, 4)
+        inner = QWidget()
+        self._column = QVBoxLayout(inner)
+        self._column.setContentsMargins(2, 2, 2, 2)
+        self._column.setSpacing(0)
         self._column.addStretch(1)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMaximumHeight(150)
 
     def add(self, transfer: Transfer) -> TransferRow:
-        row = TransferRow(transfer, self)
+        row = TransferRow(transfer, self.widget())
         self.rows.append(row)
         self._column.insertWidget(self._column.count() - 1, row)
+        self.ensureWidgetVisible(row)
         return row

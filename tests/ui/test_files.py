@@ -5,15 +5,24 @@ tells the sender; a program comes with a warning."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+)
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.client.dcc import Transfer
+from app.client.models import LINE_ROLE
 from app.ui.chat_window import ChatWindow
 from app.ui.controller import ChatboxApp
 from app.ui.transfers import SaveChooser
@@ -131,3 +140,59 @@ def test_cancel_stops_a_running_transfer_on_both_sides(
     sent = alice.transfers.rows[-1].transfer
     qtbot.waitUntil(lambda: sent.state == "failed", timeout=5000)
     assert sent.reason == "bob stopped the transfer"
+
+
+class Opened(QObject):
+    """Receives what QDesktopServices would open (Qt's own hook for a URL scheme)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_a_received_picture_shows_as_a_thumbnail_decoded_off_the_gui_thread(
+    qtbot: QtBot, two: tuple[ChatWindow, ChatWindow], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alice, bob = two
+    source = tmp_path / "photo.jpg"
+    big = QImage(5472, 3648, QImage.Format.Format_RGB32)  # 20 megapixels, as a camera makes
+    big.fill(QColor("#d88a3b"))
+    assert big.save(str(source), "JPG")
+    target = tmp_path / "saved.jpg"
+    monkeypatch.setattr(SaveChooser, "ask", classmethod(lambda cls, _w, _t: (target, False)))
+    drop(alice, source)
+    qtbot.waitUntil(lambda: len(bob.offer_bars()) == 1, timeout=5000)
+    qtbot.mouseClick(bob.offer_bars()[0].save_button, Qt.MouseButton.LeftButton)
+    room = bob.session.rooms.get("alice")
+    assert room is not None
+    qtbot.waitUntil(lambda: any(ln.image for ln in room.messages.lines()), timeout=10000)
+    line = next(ln for ln in room.messages.lines() if ln.image)
+    assert line.image == str(target) and line.text.startswith("Received saved.jpg")
+    bob.show_room("alice")
+    cache = bob.messages.delegate.thumbnails
+    qtbot.waitUntil(lambda: cache.get(str(target)) is not None, timeout=10000)
+    pixmap = cache.get(str(target))
+    assert pixmap is not None and pixmap.width() <= 240 and pixmap.height() <= 160
+    gui_thread = str(threading.get_ident())
+    assert cache.decoded_in and gui_thread not in cache.decoded_in  # decoded in a worker
+    model = bob.messages.model()
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data(LINE_ROLE) is line)
+    rect = bob.messages.visualRect(model.index(row, 0))
+    assert rect.height() >= 160  # room for the picture under the text
+    opened = Opened()
+    QDesktopServices.setUrlHandler("file", opened, "open")
+    try:
+        bob.messages.scrollTo(model.index(row, 0))
+        rect = bob.messages.visualRect(model.index(row, 0))
+        qtbot.mouseClick(bob.messages.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(rect.left() + 300, rect.bottom() - 60))
+        assert [u.toLocalFile() for u in opened.urls] == [str(target)]  # full size, on click
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    sent = alice.session.rooms.get("bob")
+    assert sent is not None and any(ln.image == str(source) for ln in sent.messages.lines())
