@@ -116,7 +116,7 @@ class DccManager(QObject):
 
     def __init__(
         self,
-        send_ctcp: Callable[[str, str], None],
+        send_ctcp: Callable[..., None],
         local_host: Callable[[], str],
         parent: QObject | None = None,
     ) -> None:
@@ -198,8 +198,10 @@ class DccManager(QObject):
         sock = transfer.sock
         if sock is None:
             return
-        transfer._acks = (transfer._acks + bytes(sock.readAll().data()))[-8:]
-        got = acked(transfer._acks)
+        buffer = transfer._acks + bytes(sock.readAll().data())
+        whole = len(buffer) - len(buffer) % 4  # an ack may arrive in two pieces
+        got = acked(buffer[:whole])
+        transfer._acks = buffer[whole:]
         if got is not None and transfer.done >= transfer.size and got == transfer.size & 0xFFFFFFFF:
             self._finish(transfer)  # all of it arrived
 
@@ -232,7 +234,7 @@ class DccManager(QObject):
         if message.size > self.max_size:
             self._add(transfer)
             self._end(transfer, "refused", f"larger than the {self.max_size:,} bytes allowed")
-            self._send_ctcp(nick, f"\x01DCC REJECT SEND {message.filename}\x01")
+            self._send_ctcp(nick, f"\x01DCC REJECT SEND {message.filename}\x01", notice=True)
             return
         self._add(transfer)
         self._expire_after(transfer, ANSWER_TIMEOUT_MS, "the offer expired")
@@ -259,7 +261,8 @@ class DccManager(QObject):
 
     def reject(self, transfer: Transfer) -> None:
         if transfer.state == "offered":
-            self._send_ctcp(transfer.nick, f"\x01DCC REJECT SEND {transfer.name}\x01")
+            self._send_ctcp(transfer.nick, f"\x01DCC REJECT SEND {transfer.name}\x01",
+                            notice=True)  # a CTCP reply: irssi reads REJECT in a NOTICE only
             self._end(transfer, "refused", "you declined it")
 
     def cancel(self, transfer: Transfer) -> None:

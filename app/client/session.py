@@ -262,8 +262,10 @@ class ChatSession(QObject):
         self._line(where, ChatLine(datetime.now(UTC), "", problem, "error"))
         return None
 
-    def _send_ctcp(self, nick: str, text: str) -> None:
-        self.connection.send(format_line(None, "PRIVMSG", (nick, text), trailing=True))
+    def _send_ctcp(self, nick: str, text: str, *, notice: bool = False) -> None:
+        """A CTCP request (PRIVMSG), or a reply (NOTICE, as DCC REJECT is)."""
+        command = "NOTICE" if notice else "PRIVMSG"
+        self.connection.send(format_line(None, command, (nick, text), trailing=True))
 
     @Slot(object)
     def _on_file_offered(self, transfer: Transfer) -> None:
@@ -690,6 +692,11 @@ class ChatSession(QObject):
 
     def _irc_notice(self, msg: Message) -> None:
         sender, target = nick_of(msg.source), msg.param(0)
+        ctcp = parse_ctcp(msg.param(1))
+        if ctcp is not None:  # a CTCP reply: DCC REJECT means an offer was declined
+            if ctcp[0] == "DCC" and self._shares_a_room(sender):
+                self.dcc.handle_ctcp(sender, ctcp[1])
+            return
         room = self.rooms.get(target) if self.connection.info.is_channel(target) else None
         line = ChatLine(message_time(msg), sender, msg.param(1), "notice")
         self._line(room.name if room is not None else SERVER_ROOM, line)

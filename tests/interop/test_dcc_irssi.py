@@ -307,3 +307,23 @@ def test_chatbox_resumes_a_file_irssi_sends(
     irssi.wait_for_line("DCC sent file", "video.mkv", "for alice")
     assert incoming.start_at == partial
     assert sha256(target) == sha256(source)
+
+
+def test_irssi_declining_an_offer_tells_chatbox(
+    qtbot: QtBot, alice: ChatSession, irssi: Irssi, tmp_path: Path
+) -> None:
+    sent = alice.send_file(IRSSI, random_file(tmp_path / "unwanted.zip", 1000))
+    assert sent is not None
+    irssi.wait_for_line("DCC SEND from alice", "unwanted.zip")
+    irssi.type("/dcc close get alice")  # irssi answers with a NOTICE DCC REJECT
+    irssi.wait(lambda: sent.state == "refused", "the sender's transfer is refused")
+    assert sent.reason == "irssiuser declined it"
+
+
+def test_chatbox_declining_an_offer_tells_irssi(
+    qtbot: QtBot, alice: ChatSession, irssi: Irssi, tmp_path: Path
+) -> None:
+    source = random_file(tmp_path / "spam.bin", 1000)
+    offer = offered_to_alice(alice, irssi, f"/dcc send alice {source}")
+    alice.dcc.reject(offer)
+    irssi.wait_for_line("DCC aborted sending file spam.bin for alice")  # irssi closed it
