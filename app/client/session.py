@@ -22,11 +22,13 @@ from PySide6.QtNetwork import QNetworkInformation
 
 from app.client.connection import IrcConnection
 from app.client.dcc import DccManager, Transfer
+from app.client.link_images import LinkImages
 from app.client.models import ChatLine, Room, RoomModel
 from app.client.netsplit import NetsplitLines
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
 from app.protocol.input import InputResult, parse_input
+from app.protocol.links import IMAGE_SUFFIXES
 from app.protocol.message import Message, format_line, parse
 from app.protocol.names import mentions
 from app.protocol.netsplit import split_servers
@@ -82,9 +84,6 @@ def message_time(msg: Message) -> datetime:
 def reason_of(msg: Message, index: int) -> str:
     """`` (reason)`` from parameter ``index``, or nothing."""
     return f" ({msg.param(index)})" if msg.param(index) else ""
-
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp")
 
 
 def is_image(name: str) -> bool:
@@ -156,6 +155,9 @@ class ChatSession(QObject):
         self.dcc.offer_received.connect(self._on_file_offered)
         self.dcc.transfer_added.connect(self._on_transfer_added)
         self.files_from_strangers = False  # offers from people in none of our rooms
+        self.link_images = LinkImages(self)  # off until the user allows loading links
+        self.link_images.ready.connect(self._on_link_image)
+        self._image_lines: dict[str, list[tuple[str, ChatLine]]] = {}  # url → where shown
         self._outbox: list[Outgoing] = []
         self._labels = itertools.count(1)
         self._resyncing: set[str] = set()  # folded rooms still catching up after a reconnect
@@ -290,6 +292,20 @@ class ChatSession(QObject):
             text = f"Sent {transfer.name} ({human_size(transfer.done)}) to {transfer.nick}"
         image = str(transfer.path) if is_image(transfer.path.name) else ""
         self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info", image=image))
+
+    @Slot(str, str)
+    def _on_link_image(self, url: str, path: str) -> None:
+        """A linked picture arrived: shown under each message that links it."""
+        shown = []
+        for name, line in self._image_lines.pop(url, []):
+            room = self.rooms.get(name)
+            if room is None:
+                continue
+            with_image = replace(line, image=path)
+            if room.messages.replace(line, with_image):
+                shown.append((name, with_image))
+        if shown:
+            self._image_lines[url] = shown  # a later message with it reuses the file
 
     def _shares_a_room(self, nick: str) -> bool:
         return any(
@@ -684,8 +700,12 @@ class ChatSession(QObject):
             room = self.rooms.open(name, "channel" if channel else "query")
             self.room_opened.emit(room.name)
         line = ChatLine(message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""))
-        if not self._line(room.name, line) or own:
-            return  # seen already, or our own: nothing to draw attention to
+        if not self._line(room.name, line):
+            return  # seen already
+        for url in self.link_images.fetch_from(text):
+            self._image_lines.setdefault(url, []).append((room.name, line))
+        if own:
+            return  # our own: nothing to draw attention to
         info = self.connection.info
         if not channel or mentions(text, self.nick, info.fold):
             self.attention.emit(room.name, sender, text)

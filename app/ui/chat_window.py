@@ -65,10 +65,12 @@ class ChatWindow(QMainWindow):
     Signals:
         closed(): the window was closed (the session said QUIT).
         notifications_toggled(bool): the user turned desktop notifications on or off.
+        link_images_toggled(bool): the user allowed (or stopped) loading linked pictures.
     """
 
     closed = Signal()
     notifications_toggled = Signal(bool)
+    link_images_toggled = Signal(bool)
 
     def __init__(self, session: ChatSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,11 +160,31 @@ class ChatWindow(QMainWindow):
         self.notify_action.setToolTip("A notification when someone mentions you or writes to you")
         self.notify_action.toggled.connect(self.notifications_toggled)
         menu.addAction(self.notify_action)
+        self.link_images_action = QAction("Show &pictures from links", self)
+        self.link_images_action.setCheckable(True)
+        self.link_images_action.setToolTip(
+            "Fetch the pictures people link to and show them in the room (the sites then "
+            "see your address)"
+        )
+        self.link_images_action.toggled.connect(self._on_link_images_toggled)
+        menu.addAction(self.link_images_action)
         menu.addSeparator()
         menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close)
         overflow = self.menuBar().findChild(QWidget, "qt_menubar_ext_button")
         if overflow is not None:  # Qt's ">>" for menus that do not fit
             overflow.setAccessibleName("More menus")
+
+    @Slot(bool)
+    def _on_link_images_toggled(self, on: bool) -> None:
+        self.session.link_images.enabled = on
+        self.link_images_toggled.emit(on)
+
+    def set_link_images(self, on: bool) -> None:
+        """The saved choice (the controller passes it on), without telling it back."""
+        self.link_images_action.blockSignals(True)
+        self.link_images_action.setChecked(on)
+        self.link_images_action.blockSignals(False)
+        self.session.link_images.enabled = on
 
     @property
     def notify_enabled(self) -> bool:

@@ -6,7 +6,6 @@ Links (http, https) are found by pattern and open on click.
 
 from __future__ import annotations
 
-import re
 import zlib
 
 from PySide6.QtCore import (
@@ -44,9 +43,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.models import LINE_ROLE, MARKER_ROLE, ChatLine, MessageModel
+from app.protocol.links import links
 from app.ui.thumbnails import THUMB, ThumbnailCache
 
-URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 PAD = 3.0
 GAP = 8.0  # between the nick column and the text
 EVENT_KINDS = {"join", "part", "quit", "nick", "kick", "mode", "topic"}
@@ -58,11 +57,6 @@ def nick_colour(nick: str, dark: bool) -> QColor:
     """A stable colour per nick (the same on every machine), readable on the palette."""
     hue = zlib.crc32(nick.lower().encode()) % 360
     return QColor.fromHsl(hue, 170, 170 if dark else 90)
-
-
-def links(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, url)`` for each link in ``text``."""
-    return [(m.start(), m.end(), m.group()) for m in URL_RE.finditer(text)]
 
 
 class MessageDelegate(QStyledItemDelegate):
