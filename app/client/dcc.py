@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QTcpServer, QTcpSocket
@@ -67,7 +68,7 @@ class Transfer(QObject):
         self.speed = 0.0  # bytes per second, recent
         self.sock: QTcpSocket | None = None
         self.server: QTcpServer | None = None
-        self.file: object = None
+        self.file: BinaryIO | None = None
         self._acks = b""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -187,7 +188,7 @@ class DccManager(QObject):
         if sock is None or handle is None or transfer.state != "transferring":
             return
         while sock.bytesToWrite() < IN_FLIGHT and transfer.done < transfer.size:
-            data = handle.read(CHUNK)  # type: ignore[attr-defined]
+            data = handle.read(CHUNK)
             if not data:
                 break
             sock.write(data)
@@ -272,8 +273,7 @@ class DccManager(QObject):
     def _connect_receiver(self, transfer: Transfer) -> None:
         assert transfer.path is not None
         try:
-            mode = "ab" if transfer.start_at else "wb"
-            handle = transfer.path.open(mode)
+            handle = transfer.path.open("ab" if transfer.start_at else "wb")
             if transfer.start_at:
                 handle.truncate(transfer.start_at)
         except OSError as exc:
@@ -323,7 +323,7 @@ class DccManager(QObject):
         if not data:
             return
         room = transfer.size - transfer.done if transfer.size >= 0 else len(data)
-        handle.write(data[:room])  # type: ignore[attr-defined]
+        handle.write(data[:room])
         transfer.done += min(len(data), room)
         sock.write(ack(transfer.done))
         transfer.progress()
@@ -387,7 +387,7 @@ class DccManager(QObject):
         transfer._timer.stop()
         handle, transfer.file = transfer.file, None
         if handle is not None:
-            handle.close()  # type: ignore[attr-defined]
+            handle.close()
         if transfer.server is not None:
             transfer.server.close()
         if transfer.sock is not None:
