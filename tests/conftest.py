@@ -22,9 +22,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     "Host a chat") keeps its history under ``$XDG_DATA_HOME``, a launcher its settings under
     ``$XDG_CONFIG_HOME``. Set in the environment, so subprocesses inherit it; QStandardPaths
     reads XDG_DATA_HOME at each call. In-process QSettings fix their file at first use, so the
-    GUI tests still hand Settings an ini file of their own (tests/ui/conftest.py)."""
+    GUI tests still hand Settings an ini file of their own (tests/ui/conftest.py).
+
+    ``CHATBOX_NO_MDNS=1``: nothing the suite starts advertises or browses on the machine's
+    real network; only the LAN tests' own namespaces see multicast DNS (the ``lan`` fixture)."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("CHATBOX_NO_MDNS", "1")
 
 
 @pytest.fixture
