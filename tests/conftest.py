@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.netns import LanPair, make_lan
 from tests.support import Clients, IrcClient, ServerProcess
 
 StartServer = Callable[..., ServerProcess]
@@ -29,6 +30,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("CHATBOX_NO_MDNS", "1")
+
+
+@pytest.fixture
+def lan(tmp_path: Path) -> Iterator[LanPair]:
+    """Two network namespaces joined by a veth pair, torn down at the end (tests/netns.py)."""
+    yield from make_lan(tmp_path)
 
 
 @pytest.fixture

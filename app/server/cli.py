@@ -178,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="drop a TLS connection whose handshake is not done by then (default: 10)",
     )
+    parser.add_argument(
+        "--advertise",
+        action="store_true",
+        help="let Chatbox apps on this network find the server (DNS-SD over multicast DNS: "
+        "_irc._tcp, and _ircs._tcp for TLS); never on loopback; CHATBOX_NO_MDNS=1 turns it off",
+    )
     parser.add_argument("--version", action="version", version=f"chatbox-server {__version__}")
     return parser
 
@@ -313,6 +319,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     watcher.received.connect(on_signal)
     print("\n".join(lines), flush=True)
+    advertiser = None
+    if args.advertise:
+        from app.server.advertise import Advertiser, Announcement
+
+        advertiser = Advertiser()
+        advertiser.start(Announcement.of(server))
+        server.stopped.connect(advertiser.stop)
     log.info("server %s (%s): %s", config.name, config.version, "; ".join(lines))
     if not config.history:
         log.info("history: off")
@@ -321,4 +334,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         log.info("history: %s", config.data_dir / "history.sqlite3")
     app.exec()
+    if advertiser is not None and not advertiser.wait():
+        log.warning("LAN advertising: the goodbye packets may not have gone out")
     return 0

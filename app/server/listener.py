@@ -164,6 +164,14 @@ class ChatServer(QObject):
         return self._tcp.serverPort() if self._tcp.isListening() else 0
 
     @property
+    def address(self) -> str:
+        """The address listened on: ``0.0.0.0`` for every interface, "" when not listening."""
+        for server in (self._tcp, self._tls):
+            if server is not None and server.isListening():
+                return server.serverAddress().toString()
+        return ""
+
+    @property
     def tls_port(self) -> int:
         return self._tls.serverPort() if self._tls is not None and self._tls.isListening() else 0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.netns import APPEAR_S, LEAVE_S, LanPair
 from tests.support import ROOT, TIMEOUT, IrcClient
 
 pytestmark = pytest.mark.packaging
@@ -91,6 +92,17 @@ def test_frozen_server_registers_a_client_and_stops_on_sigterm(frozen: Path) -> 
     finally:
         assert stop(proc) == 0
     assert client.until_closed()[-1] == "ERROR :Server shutting down"
+
+
+def test_frozen_server_advertises_on_the_lan(frozen: Path, lan: LanPair) -> None:
+    """zeroconf is in the bundle: the frozen server is found, and leaves, on a test network."""
+    server = lan.server("--name", "frozen", program=(str(frozen), "--server"))
+    browser = lan.browser()
+    hit = browser.wait_for(lambda e: e["event"] == "found" and e["server"] == "frozen",
+                           APPEAR_S, "the frozen server")
+    assert lan.stop(server) == 0
+    browser.wait_for(lambda e: e["event"] == "lost" and e["key"] == hit["key"], LEAVE_S,
+                     "the frozen server leaving")
 
 
 @pytest.fixture
