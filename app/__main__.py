@@ -111,6 +111,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if os.environ.get("CHATBOX_STARTUP_PROBE"):  # python -m app.bench startup: time to window
         QTimer.singleShot(0, qt_app.quit)
     status = qt_app.exec()
+    controller.wait_for_network()
     watcher.close()
     return status
 

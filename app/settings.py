@@ -55,6 +55,16 @@ class Settings:
     def host_tls(self, on: bool) -> None:
         self._store.setValue("host/tls", "true" if on else "false")
 
+    @property
+    def host_advertise(self) -> bool:
+        """Host a chat (and Run a server) let others on the LAN find it (on by default);
+        CHATBOX_NO_MDNS overrides it."""
+        return str(self._store.value("host/advertise", "true")).lower() == "true"
+
+    @host_advertise.setter
+    def host_advertise(self, on: bool) -> None:
+        self._store.setValue("host/advertise", "true" if on else "false")
+
     # ------------------------------------------------------------ per server
     @staticmethod
     def _server_key(group: str, host: str, port: int) -> str:

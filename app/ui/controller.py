@@ -17,8 +17,10 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app import passwords
 from app.client.connection import Account, CertificateProblem
+from app.client.discovery import LanBrowser, LanChatsModel
 from app.client.models import ChatLine
 from app.client.session import SERVER_ROOM, ChatSession
+from app.server.advertise import Advertiser, Announcement
 from app.server.config import ServerConfig
 from app.server.datadir import default_data_dir
 from app.server.listener import ChatServer, ListenError
@@ -140,6 +142,12 @@ class ChatboxApp(QObject):
         self._finished = False
         self.listen_address: str | None = None  # every interface; tests use 127.0.0.1
         self.host_port: int | None = None  # 6667 or the next free; tests use 0
+        # Chats on this network: browsed while the start screen shows; ours advertised
+        # while we host or run a server.
+        self.lan_browser = LanBrowser(self)
+        self.lan_chats = LanChatsModel(self)
+        self.lan_chats.attach(self.lan_browser)
+        self.advertiser = Advertiser(self)
 
     # ---------------------------------------------------------------- start screen
     def show_start(self, error: str = "") -> StartWindow:
@@ -152,7 +160,10 @@ class ChatboxApp(QObject):
                 ),
                 keyring_available=passwords.available(),
                 host_tls=self.settings.host_tls,
+                host_advertise=self.settings.host_advertise,
+                lan_chats=self.lan_chats,
             )
+            self.lan_browser.state_changed.connect(self.start_window.set_lan_state)
             self.start_window.host_requested.connect(self._on_host_requested)
             self.start_window.join_requested.connect(self._on_join_requested)
             self.start_window.server_requested.connect(self._on_server_requested)
@@ -160,7 +171,19 @@ class ChatboxApp(QObject):
         self.start_window.show_error(error)
         self.start_window.show()
         self.start_window.raise_()
+        self.start_window.set_lan_state(self.lan_browser.state)
+        self.lan_browser.start()
         return self.start_window
+
+    def _hide_start(self) -> None:
+        if self.start_window is not None:
+            self.start_window.hide()
+        self.lan_browser.stop()
+
+    def _remember_host_choices(self) -> None:
+        assert self.start_window is not None
+        self.settings.host_tls = self.start_window.host_tls_check.isChecked()
+        self.settings.host_advertise = self.start_window.advertise_check.isChecked()
 
     def _ask_nick(self) -> str | None:
         nick = NickDialog.ask(self.settings.last_nick, self.start_window)
@@ -170,8 +193,7 @@ class ChatboxApp(QObject):
 
     @Slot()
     def _on_host_requested(self) -> None:
-        assert self.start_window is not None
-        self.settings.host_tls = self.start_window.host_tls_check.isChecked()
+        self._remember_host_choices()
         nick = self._ask_nick()
         if nick:
             self.host_chat(nick, self.host_port)
@@ -196,11 +218,13 @@ class ChatboxApp(QObject):
         elif account is not None and request.account_password:
             passwords.forget(host, port, account.name)  # typed, not to be remembered
         window = self.join_chat(host, port, nick, password=request.password, tls=request.tls,
-                                account=account, from_start=True)
+                                account=account, channel=request.channel or DEFAULT_ROOM,
+                                from_start=True)
         window.session.servers = list(request.servers)
 
     @Slot()
     def _on_server_requested(self) -> None:
+        self._remember_host_choices()
         self.run_server()
 
     # ---------------------------------------------------------------- flows
@@ -230,8 +254,7 @@ class ChatboxApp(QObject):
         session.connection.certificate_problem.connect(self._on_certificate_problem)
         session.server_changed.connect(self._on_server_changed)
         window.show()
-        if self.start_window is not None:
-            self.start_window.hide()
+        self._hide_start()
         session.connection.connect_to(
             host, port, nick, password=password, tls=tls, account=account,
             trusted=self.settings.trusted_fingerprint(host, port) if tls else "",
@@ -293,7 +316,8 @@ class ChatboxApp(QObject):
         except ListenError as exc:
             self.show_start(f"Could not host the chat: {exc}.")
             return None
-        window = self.join_chat("127.0.0.1", self.server.port, nick)
+        # The host's own window joins over loopback, or the one address the server has.
+        window = self.join_chat(self.listen_address or "127.0.0.1", self.server.port, nick)
         window.close_guard = lambda: self._confirm_stop_hosting(window)
         self._host_window = window
         lines = [note] if note else []
@@ -308,6 +332,8 @@ class ChatboxApp(QObject):
                 f"certificate fingerprint out to those who join with TLS: "
                 f"{self.server.tls.fingerprint}"
             )
+        if self._advertise(nick):
+            lines.append("Chatbox apps on this network will list your chat under Join a chat.")
         if addresses:
             lines.append("You are hosting. Others join with: " + ", ".join(addresses))
         else:
@@ -338,9 +364,21 @@ class ChatboxApp(QObject):
         self.server_window.closed.connect(self._on_server_window_closed)
         self.server_window.stop_requested.connect(self.shutdown)
         self.server_window.show()
-        if self.start_window is not None:
-            self.start_window.hide()
+        self._hide_start()
+        self._advertise("")
         return self.server_window
+
+    def _advertise(self, nick: str) -> bool:
+        """Let others on this network find the server (the setting permitting); True when
+        advertising starts (the server log says why not otherwise)."""
+        if self.server is None or not self.settings.host_advertise:
+            return False
+        return self.advertiser.start(Announcement.of(self.server, nick))
+
+    def wait_for_network(self, timeout_s: float = 3.0) -> None:
+        """At exit: let the goodbye packets go out, so the chat leaves others' lists now."""
+        self.advertiser.wait(timeout_s)
+        self.lan_browser.wait(timeout_s)
 
     # ---------------------------------------------------------------- closing
     @Slot()
@@ -360,6 +398,7 @@ class ChatboxApp(QObject):
 
     @Slot()
     def _on_start_closed(self) -> None:
+        self.lan_browser.stop()
         if not self.chat_windows and self.server is None:
             self._finish()
 
@@ -379,6 +418,8 @@ class ChatboxApp(QObject):
             self.start_window.close()
         if self.server_window is not None:
             self.server_window.close()
+        self.advertiser.stop()  # at once: the chat leaves others' lists as we say goodbye
+        self.lan_browser.stop()
         server, self.server = self.server, None
         if server is None:
             QTimer.singleShot(100, self._finish)

@@ -1,5 +1,5 @@
-"""The start screen: Host a chat, Join a chat (host, port, TLS, password, an optional
-account; recent servers), Run a server.
+"""The start screen: Host a chat, Join a chat (the chats found on this network, or a host,
+port, TLS, password, an optional account; recent servers), Run a server.
 
 Signals:
     host_requested(): the user wants to host a chat.
@@ -13,23 +13,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from app.protocol.dnssd import LanChat
+
 DEFAULT_PORT = 6667
 TLS_PORT = 6697
+LAN_ROWS_SHOWN = 4  # the list of chats on this network scrolls beyond that
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class JoinRequest:
     create_account: bool = False
     remember_password: bool = False
     servers: tuple[tuple[str, int], ...] = ()  # a network: every server, tried in order
+    channel: str = ""  # the room to join ("": the default room)
 
 
 def split_servers(text: str, default_port: int = DEFAULT_PORT) -> list[tuple[str, int]]:
@@ -77,9 +83,12 @@ class StartWindow(QWidget):
         remembered: Callable[[str, int], tuple[bool | None, str]] = lambda _h, _p: (None, ""),
         keyring_available: bool = False,
         host_tls: bool = True,
+        host_advertise: bool = True,
+        lan_chats: QAbstractItemModel | None = None,
     ) -> None:
         """``remembered(host, port)``: (TLS used last time or None, account) for a recent
-        server, to fill the form in."""
+        server, to fill the form in. ``lan_chats``: the chats found on this network (rows
+        whose ``Qt.UserRole`` is a :class:`LanChat`), listed live in the Join box."""
         super().__init__(parent)
         self._remembered = remembered
         self.setWindowTitle("Chatbox")
@@ -104,6 +113,33 @@ class StartWindow(QWidget):
             "Others can join encrypted on port 6697; you read them the certificate fingerprint"
         )
         self.host_tls_check.setChecked(host_tls)
+        self.advertise_check = QCheckBox("Let others on this network find the chat")
+        self.advertise_check.setAccessibleName("Let others on this network find the chat")
+        self.advertise_check.setToolTip(
+            "Chatbox apps on this network list your chat in Join a chat (multicast DNS)"
+        )
+        self.advertise_check.setChecked(host_advertise)
+
+        self._picked: LanChat | None = None
+        self.lan_list = QListView()
+        self.lan_list.setAccessibleName("Chats on this network")
+        self.lan_list.setToolTip("Click a chat to fill in the form; double-click to join it")
+        self.lan_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.lan_list.setUniformItemSizes(True)
+        rows = LAN_ROWS_SHOWN * (self.lan_list.fontMetrics().lineSpacing() + 2)
+        self.lan_list.setFixedHeight(rows + 2 * self.lan_list.frameWidth() + 4)
+        if lan_chats is not None:
+            self.lan_list.setModel(lan_chats)
+            lan_chats.rowsInserted.connect(self._on_lan_rows)
+            lan_chats.rowsRemoved.connect(self._on_lan_rows)
+            lan_chats.modelReset.connect(self._on_lan_rows)
+        self.lan_list.clicked.connect(self._on_lan_clicked)
+        self.lan_list.activated.connect(self._on_lan_activated)
+        self.lan_note = QLabel()
+        self.lan_note.setAccessibleName("Chats on this network: status")
+        self.lan_note.setWordWrap(True)
+        self.lan_note.setTextFormat(Qt.TextFormat.PlainText)
+        self._lan_state = ""
 
         self.host_edit = QComboBox()
         self.host_edit.setEditable(True)
@@ -164,6 +200,9 @@ class StartWindow(QWidget):
 
         join_box = QGroupBox("Join a chat")
         form = QFormLayout(join_box)
+        form.addRow(QLabel("Chats on this network"))
+        form.addRow(self.lan_list)
+        form.addRow(self.lan_note)
         form.addRow("Server", self.host_edit)
         form.addRow("Port", self.port_edit)
         form.addRow("", self.tls_check)
@@ -183,12 +222,14 @@ class StartWindow(QWidget):
         layout.addSpacing(8)
         layout.addWidget(self.host_button)
         layout.addWidget(self.host_tls_check)
+        layout.addWidget(self.advertise_check)
         layout.addWidget(join_box)
         layout.addWidget(self.server_button)
         layout.addWidget(self.error)
         layout.addStretch(1)
         self._on_host_text(self.host_edit.currentText())
         self._on_account_text("")
+        self._on_lan_rows()
 
     @Slot(str)
     def _on_host_text(self, text: str) -> None:
@@ -203,6 +244,46 @@ class StartWindow(QWidget):
             self.account_edit.setText(account)
         self.join_button.setEnabled(bool(text.strip()))
 
+    # ------------------------------------------------------------ chats on this network
+    def set_lan_state(self, text: str) -> None:
+        """What the search for chats is doing (shown while none is listed)."""
+        self._lan_state = text
+        self._on_lan_rows()
+
+    @Slot()
+    def _on_lan_rows(self) -> None:
+        model = self.lan_list.model()
+        if model is not None and model.rowCount() > 0:
+            self.lan_note.setText("Click a chat to fill in the form; double-click to join it.")
+        else:
+            self.lan_note.setText(self._lan_state or "No chats found on this network.")
+
+    def _chat_at(self, index: QModelIndex) -> LanChat | None:
+        chat = index.data(Qt.ItemDataRole.UserRole)
+        return chat if isinstance(chat, LanChat) else None
+
+    @Slot(QModelIndex)
+    def _on_lan_clicked(self, index: QModelIndex) -> None:
+        chat = self._chat_at(index)
+        if chat is not None:
+            self.fill_from(chat)
+
+    @Slot(QModelIndex)
+    def _on_lan_activated(self, index: QModelIndex) -> None:
+        chat = self._chat_at(index)
+        if chat is not None:
+            self.fill_from(chat)
+            self._on_join()
+
+    def fill_from(self, chat: LanChat) -> None:
+        """Fill the form with a chat found on the network: its address, port and TLS."""
+        host = f"[{chat.address}]" if ":" in chat.address else chat.address
+        self.host_edit.setCurrentText(host)
+        self.port_edit.setValue(chat.port)
+        self.tls_check.setChecked(chat.tls)
+        self._picked = chat
+
+    # ------------------------------------------------------------ the form
     @Slot(int)
     def _on_port_changed(self, port: int) -> None:
         if port == TLS_PORT:
@@ -241,8 +322,16 @@ class StartWindow(QWidget):
                 remember_password=self.remember_check.isEnabled()
                 and self.remember_check.isChecked(),
                 servers=tuple(servers) if len(servers) > 1 else (),
+                channel=self._picked_room(host, self.port_edit.value()),
             )
         )
+
+    def _picked_room(self, host: str, port: int) -> str:
+        """The room of the chat picked from the list, while the form still shows it."""
+        chat = self._picked
+        if chat is None or (host, port) != (chat.address, chat.port):
+            return ""
+        return chat.join_room
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
