@@ -1,8 +1,12 @@
 """``python -m app.ui.screenshots [DIR]``: screenshots of the real windows for the README.
 
 Runs offscreen: hosts a chat on 127.0.0.1, lets two people talk, and saves the start
-screen, the nickname dialog, the chat window (light, dark, and with unread lines) and the
-server window.
+screen (alone, and with chats found on the network), the nickname dialog, the chat window
+(light, dark, and with unread lines) and the server window.
+
+Multicast DNS stays off (``CHATBOX_NO_MDNS``): the chats listed on the start screen are
+handed to its browser's signals, so the pictures never depend on the network they are
+made on, and making them sends nothing onto it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["CHATBOX_NO_MDNS"] = "1"
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPalette
@@ -20,8 +25,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.client.connection import Account, CertificateProblem
 from app.client.dcc import Transfer
+from app.client.discovery import STATE_BROWSING
 from app.client.session import ChatSession
 from app.log import setup_logging
+from app.protocol.dnssd import LanChat
 from app.settings import Settings
 from app.ui.certificate_dialog import CertificateDialog
 from app.ui.controller import ChatboxApp
@@ -70,8 +77,23 @@ def main(out: Path) -> int:
     chatbox.listen_address = "127.0.0.1"
 
     start = chatbox.show_start()
-    start.resize(440, 420)
+    start.set_lan_state(STATE_BROWSING)  # as on a network with no chat yet
+    start.resize(460, 600)
     save(start, out / "start.png")
+    for chat in (
+        LanChat("alice on kitchen-pc._irc._tcp.local.", "alice on kitchen-pc",
+                ("192.168.1.20",), 6667, False, "kitchen-pc", "alice", "#chatbox"),
+        LanChat("alice on kitchen-pc._ircs._tcp.local.", "alice on kitchen-pc",
+                ("192.168.1.20",), 6697, True, "kitchen-pc", "alice", "#chatbox"),
+        LanChat("office-server._irc._tcp.local.", "office-server", ("192.168.1.5",), 6667,
+                False, "office-server", "", "#team"),
+    ):
+        chatbox.lan_browser.chat_found.emit(chat)
+    found = chatbox.lan_chats.chat_at(1)
+    assert found is not None
+    start.lan_list.setCurrentIndex(chatbox.lan_chats.index(1))
+    start.fill_from(found)
+    save(start, out / "start-lan.png")
     dialog = NickDialog("9lives")
     dialog.resize(360, 150)
     save(dialog, out / "nickname.png")
