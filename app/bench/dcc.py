@@ -75,12 +75,12 @@ def peer(role: str, port: int, path: str, size: int) -> int:
     window) takes it into /dev/null. Prints one JSON line with what it measured."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from app.client.session import ChatSession
+    from app.ui.application import gui_application
     from app.ui.chat_window import ChatWindow
 
-    app = QApplication([sys.argv[0]])
+    app = gui_application()
     session = ChatSession()
     window = ChatWindow(session) if role == "receive" else None
     if window is not None:
