@@ -47,6 +47,15 @@ class Settings:
         self._store.setValue("servers/recent", [entry, *recent][:RECENT_LIMIT])
 
     @property
+    def link_images(self) -> bool:
+        """Fetch and show pictures that people link to (off by default: privacy)."""
+        return str(self._store.value("links/images", "false")).lower() == "true"
+
+    @link_images.setter
+    def link_images(self, on: bool) -> None:
+        self._store.setValue("links/images", "true" if on else "false")
+
+    @property
     def host_tls(self) -> bool:
         """Host a chat also listens with TLS (on by default)."""
         return str(self._store.value("host/tls", "true")).lower() == "true"

@@ -247,6 +247,8 @@ class ChatboxApp(QObject):
         window = ChatWindow(session)
         window.notify_enabled = self.settings.notifications
         window.notifications_toggled.connect(self._on_notifications_toggled)
+        window.set_link_images(self.settings.link_images)
+        window.link_images_toggled.connect(self._on_link_images_toggled)
         self.chat_windows.append(window)
         window.closed.connect(self._on_chat_closed)
         if from_start:
@@ -292,6 +294,10 @@ class ChatboxApp(QObject):
     @Slot(bool)
     def _on_notifications_toggled(self, on: bool) -> None:
         self.settings.notifications = on
+
+    @Slot(bool)
+    def _on_link_images_toggled(self, on: bool) -> None:
+        self.settings.link_images = on
 
     def _window_of(self, session_connection: QObject | None) -> ChatWindow | None:
         return next(

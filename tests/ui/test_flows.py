@@ -335,3 +335,15 @@ def test_flipping_desktop_notifications_in_a_window_is_remembered(
     assert chatbox.settings.notifications is False and not window.notify_enabled
     window.notify_action.trigger()
     assert chatbox.settings.notifications is True and window.notify_enabled
+
+
+def test_showing_pictures_from_links_is_off_until_chosen_and_remembered(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert not window.link_images_action.isChecked() and not window.session.link_images.enabled
+    window.link_images_action.trigger()  # Chat → Show pictures from links
+    assert window.session.link_images.enabled and chatbox.settings.link_images is True
+    assert chatbox.server is not None
+    again = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bobby")
+    assert again.link_images_action.isChecked() and again.session.link_images.enabled
