@@ -127,14 +127,15 @@ def test_cancel_stops_a_running_transfer_on_both_sides(
     alice, bob = two
     big = tmp_path / "big.bin"
     with big.open("wb") as out:
-        out.truncate(512 * 1024 * 1024)  # sparse: quick to make, slow enough to cancel
+        out.truncate(2 * 1024**3)  # sparse: quick to make, slow enough to cancel
     monkeypatch.setattr(SaveChooser, "ask",
                         classmethod(lambda cls, _w, _t: (tmp_path / "partial.bin", False)))
     drop(alice, big)
     qtbot.waitUntil(lambda: len(bob.offer_bars()) == 1, timeout=5000)
     qtbot.mouseClick(bob.offer_bars()[0].save_button, Qt.MouseButton.LeftButton)
     row = bob.transfers.rows[-1]
-    qtbot.waitUntil(lambda: row.transfer.done > 0, timeout=5000)
+    qtbot.waitUntil(lambda: 0 < row.bar.value() < 1000, timeout=5000)  # the bar moves
+    assert " of 2.1 GB" in row.status.text()
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     assert row.transfer.state == "cancelled" and row.status.text() == "Cancelled"
     sent = alice.transfers.rows[-1].transfer
