@@ -294,3 +294,24 @@ def in_room(*clients: IrcClient, channel: str = "#room") -> None:
         client.sync()
     for client in clients:
         client.sync()
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, read a MiB at a time (files in tests reach 100 MB)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def random_file(path: Path, size: int) -> Path:
+    """``size`` random bytes at ``path`` (its folder made if needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        left = size
+        while left:
+            block = os.urandom(min(left, 1 << 20))
+            out.write(block)
+            left -= len(block)
+    return path

@@ -4,8 +4,6 @@ malicious file name saved safely, and offers from strangers ignored."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -14,24 +12,7 @@ from app.client.dcc import Transfer, unique_path
 from app.client.session import ChatSession
 from app.protocol.dcc import safe_name
 from tests.client.conftest import MakeSession
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def random_file(path: Path, size: int) -> Path:
-    with path.open("wb") as out:
-        left = size
-        while left:
-            block = os.urandom(min(left, 1 << 20))
-            out.write(block)
-            left -= len(block)
-    return path
+from tests.support import random_file, sha256
 
 
 def pair(session: MakeSession) -> tuple[ChatSession, ChatSession]:

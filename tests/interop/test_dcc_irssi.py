@@ -21,8 +21,6 @@ same fields; and it acknowledges every read with a 4-byte count.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from app.protocol.message import Message
 from app.server.listener import ChatServer
 from tests.client.conftest import SESSIONS, start_chat_server
 from tests.interop.drivers import Tmux, read_text, require
+from tests.support import random_file, sha256
 
 pytestmark = pytest.mark.interop
 
@@ -66,18 +65,8 @@ logs = {{ "{log}" = {{ auto_open = "yes"; level = "ALL"; }}; }};
 """
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
-def random_file(path: Path, size: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(os.urandom(size))
-    return path
 
 
 @dataclass
