@@ -47,6 +47,21 @@ class Settings:
         self._store.setValue("servers/recent", [entry, *recent][:RECENT_LIMIT])
 
     @property
+    def files_from_strangers(self) -> bool:
+        """Take file offers from people in none of your rooms (off by default)."""
+        return str(self._store.value("files/from_strangers", "false")).lower() == "true"
+
+    @files_from_strangers.setter
+    def files_from_strangers(self, on: bool) -> None:
+        self._store.setValue("files/from_strangers", "true" if on else "false")
+
+    @property
+    def max_file_mb(self) -> int:
+        """Offers larger than this many MiB are refused (``files/max_mb``; 4096 by default)."""
+        value = str(self._store.value("files/max_mb", "4096"))
+        return int(value) if value.isdecimal() and int(value) > 0 else 4096
+
+    @property
     def link_images(self) -> bool:
         """Fetch and show pictures that people link to (off by default: privacy)."""
         return str(self._store.value("links/images", "false")).lower() == "true"

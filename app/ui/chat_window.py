@@ -66,11 +66,13 @@ class ChatWindow(QMainWindow):
         closed(): the window was closed (the session said QUIT).
         notifications_toggled(bool): the user turned desktop notifications on or off.
         link_images_toggled(bool): the user allowed (or stopped) loading linked pictures.
+        strangers_toggled(bool): file offers from people in none of our rooms, on or off.
     """
 
     closed = Signal()
     notifications_toggled = Signal(bool)
     link_images_toggled = Signal(bool)
+    strangers_toggled = Signal(bool)
 
     def __init__(self, session: ChatSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +170,13 @@ class ChatWindow(QMainWindow):
         )
         self.link_images_action.toggled.connect(self._on_link_images_toggled)
         menu.addAction(self.link_images_action)
+        self.strangers_action = QAction("Accept file offers from &strangers", self)
+        self.strangers_action.setCheckable(True)
+        self.strangers_action.setToolTip(
+            "Also be asked about files from people who are in none of your rooms"
+        )
+        self.strangers_action.toggled.connect(self._on_strangers_toggled)
+        menu.addAction(self.strangers_action)
         menu.addSeparator()
         menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close)
         overflow = self.menuBar().findChild(QWidget, "qt_menubar_ext_button")
@@ -178,6 +187,17 @@ class ChatWindow(QMainWindow):
     def _on_link_images_toggled(self, on: bool) -> None:
         self.session.link_images.enabled = on
         self.link_images_toggled.emit(on)
+
+    @Slot(bool)
+    def _on_strangers_toggled(self, on: bool) -> None:
+        self.session.files_from_strangers = on
+        self.strangers_toggled.emit(on)
+
+    def set_files_from_strangers(self, on: bool) -> None:
+        self.strangers_action.blockSignals(True)
+        self.strangers_action.setChecked(on)
+        self.strangers_action.blockSignals(False)
+        self.session.files_from_strangers = on
 
     def set_link_images(self, on: bool) -> None:
         """The saved choice (the controller passes it on), without telling it back."""

@@ -249,6 +249,9 @@ class ChatboxApp(QObject):
         window.notifications_toggled.connect(self._on_notifications_toggled)
         window.set_link_images(self.settings.link_images)
         window.link_images_toggled.connect(self._on_link_images_toggled)
+        window.set_files_from_strangers(self.settings.files_from_strangers)
+        window.strangers_toggled.connect(self._on_strangers_toggled)
+        session.dcc.max_size = self.settings.max_file_mb * 1024 * 1024
         self.chat_windows.append(window)
         window.closed.connect(self._on_chat_closed)
         if from_start:
@@ -298,6 +301,10 @@ class ChatboxApp(QObject):
     @Slot(bool)
     def _on_link_images_toggled(self, on: bool) -> None:
         self.settings.link_images = on
+
+    @Slot(bool)
+    def _on_strangers_toggled(self, on: bool) -> None:
+        self.settings.files_from_strangers = on
 
     def _window_of(self, session_connection: QObject | None) -> ChatWindow | None:
         return next(

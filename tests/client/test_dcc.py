@@ -166,3 +166,19 @@ def test_dcc_send_command_offers_a_file(
     assert "No such file: /no/such/file" in [
         ln.text for ln in alice.rooms.get("#files").messages.lines()  # type: ignore[union-attr]
     ]
+
+
+def test_an_offer_above_the_limit_is_refused_with_the_reason(
+    qtbot: QtBot, session: MakeSession, tmp_path: Path
+) -> None:
+    alice, bob = pair(session)
+    qtbot.waitUntil(lambda: "alice" in bob.rooms.get("#files").members.nicks())  # type: ignore[union-attr]
+    bob.dcc.max_size = 500
+    asked: list[Transfer] = []
+    bob.dcc.offer_received.connect(asked.append)
+    sent = alice.send_file("bob", random_file(tmp_path / "big.iso", 1000))
+    assert sent is not None
+    qtbot.waitUntil(lambda: sent.state == "refused", timeout=5000)  # told at once
+    (kept,) = bob.dcc.transfers
+    assert kept.state == "refused" and kept.reason == "larger than the 500 bytes allowed"
+    assert asked == []  # never put to the user

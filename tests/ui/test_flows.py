@@ -347,3 +347,17 @@ def test_showing_pictures_from_links_is_off_until_chosen_and_remembered(
     assert chatbox.server is not None
     again = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bobby")
     assert again.link_images_action.isChecked() and again.session.link_images.enabled
+
+
+def test_file_offers_from_strangers_and_the_size_limit_follow_the_settings(
+    qtbot: QtBot, chatbox: ChatboxApp, hosted  # type: ignore[no-untyped-def]
+) -> None:
+    window = hosted
+    assert not window.strangers_action.isChecked() and not window.session.files_from_strangers
+    assert window.session.dcc.max_size == 4096 * 1024 * 1024
+    window.strangers_action.trigger()
+    assert window.session.files_from_strangers and chatbox.settings.files_from_strangers
+    chatbox.settings._store.setValue("files/max_mb", "10")
+    assert chatbox.server is not None
+    again = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bobby")
+    assert again.session.files_from_strangers and again.session.dcc.max_size == 10 * 1024 * 1024
