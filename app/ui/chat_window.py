@@ -4,23 +4,11 @@ input line at the bottom, the topic above and the connection state in the status
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QStandardPaths, Qt, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QIcon,
-    QImage,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDockWidget,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -31,25 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client.dcc import Transfer
 from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
 from app.resources import resource_path
+from app.ui.chat_menu import ChatMenu
+from app.ui.file_sharing import FileSharing
+from app.ui.file_sharing import RecipientChooser as RecipientChooser  # still importable here
 from app.ui.input_line import InputLine
 from app.ui.message_view import MessageView
 from app.ui.notify import Notifier
-from app.ui.transfers import OfferBar, SaveChooser, TransfersPanel
-
-
-class RecipientChooser:
-    """Who gets a file dropped on a channel (tests replace ``ask``)."""
-
-    @classmethod
-    def ask(cls, parent: QWidget | None, nicks: list[str]) -> str | None:
-        nick, ok = QInputDialog.getItem(parent, "Chatbox — send a file", "Send it to:", nicks,
-                                        0, False)
-        return nick if ok and nick else None
-
+from app.ui.transfers import OfferBar
 
 STATE_TEXT = {
     "connecting": "Connecting to {where}…",
@@ -102,23 +81,15 @@ class ChatWindow(QMainWindow):
         self.input = InputLine()
         self.input.nicks = self._current_nicks
 
-        self.offers = QWidget()
-        self.offers.setAccessibleName("File offers")
-        self.offers_column = QVBoxLayout(self.offers)
-        self.offers_column.setContentsMargins(0, 0, 0, 0)
-        self.offers.hide()
+        self.files = FileSharing(self, session, lambda: self._room)
+        self.offers = self.files.offers
+        self.transfers = self.files.transfers
+        self.transfers_dock = self.files.transfers_dock
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         for widget in (self.topic, self.messages, self.find_bar, self.offers, self.input):
             column.addWidget(widget)
-        self.transfers = TransfersPanel()
-        self.transfers_dock = QDockWidget("Transfers", self)
-        self.transfers_dock.setObjectName("TransfersDock")
-        self.transfers_dock.setWidget(self.transfers)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfers_dock)
-        self.transfers_dock.hide()
-        self.setAcceptDrops(True)
         splitter = QSplitter()
         splitter.addWidget(self.rooms_view)
         splitter.addWidget(centre)
@@ -143,82 +114,36 @@ class ChatWindow(QMainWindow):
 
         self._room = ""
         self.notifier = Notifier(self)
-        self._build_menu()
+        self.chat_menu = ChatMenu(self, session, self.open_find, self.leave_room)
+        self.notify_action = self.chat_menu.notify_action
+        self.link_images_action = self.chat_menu.link_images_action
+        self.strangers_action = self.chat_menu.strangers_action
         self._connect_signals()
         self._show_room(SERVER_ROOM)
         self._on_state_changed(session.connection.state)
         self.input.setFocus()
 
-    def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("&Chat")
-        find = menu.addAction("&Find in room…", self.open_find)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        leave = menu.addAction("&Leave room", self.leave_room)
-        leave.setShortcut(QKeySequence("Ctrl+W"))
-        menu.addSeparator()
-        self.notify_action = QAction("Desktop &notifications", self)
-        self.notify_action.setCheckable(True)
-        self.notify_action.setChecked(True)
-        self.notify_action.setToolTip("A notification when someone mentions you or writes to you")
-        self.notify_action.toggled.connect(self.notifications_toggled)
-        menu.addAction(self.notify_action)
-        self.link_images_action = QAction("Show &pictures from links", self)
-        self.link_images_action.setCheckable(True)
-        self.link_images_action.setToolTip(
-            "Fetch the pictures people link to and show them in the room (the sites then "
-            "see your address)"
-        )
-        self.link_images_action.toggled.connect(self._on_link_images_toggled)
-        menu.addAction(self.link_images_action)
-        self.strangers_action = QAction("Accept file offers from &strangers", self)
-        self.strangers_action.setCheckable(True)
-        self.strangers_action.setToolTip(
-            "Also be asked about files from people who are in none of your rooms"
-        )
-        self.strangers_action.toggled.connect(self._on_strangers_toggled)
-        menu.addAction(self.strangers_action)
-        menu.addSeparator()
-        menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close)
-        overflow = self.menuBar().findChild(QWidget, "qt_menubar_ext_button")
-        if overflow is not None:  # Qt's ">>" for menus that do not fit
-            overflow.setAccessibleName("More menus")
-
-    @Slot(bool)
-    def _on_link_images_toggled(self, on: bool) -> None:
-        self.session.link_images.enabled = on
-        self.link_images_toggled.emit(on)
-
-    @Slot(bool)
-    def _on_strangers_toggled(self, on: bool) -> None:
-        self.session.files_from_strangers = on
-        self.strangers_toggled.emit(on)
-
-    def set_files_from_strangers(self, on: bool) -> None:
-        self.strangers_action.blockSignals(True)
-        self.strangers_action.setChecked(on)
-        self.strangers_action.blockSignals(False)
-        self.session.files_from_strangers = on
-
-    def set_link_images(self, on: bool) -> None:
-        """The saved choice (the controller passes it on), without telling it back."""
-        self.link_images_action.blockSignals(True)
-        self.link_images_action.setChecked(on)
-        self.link_images_action.blockSignals(False)
-        self.session.link_images.enabled = on
-
     @property
     def notify_enabled(self) -> bool:
         """The user's setting (the controller passes the saved one on)."""
-        return self.notify_action.isChecked()
+        return self.chat_menu.notify_enabled
 
     @notify_enabled.setter
     def notify_enabled(self, on: bool) -> None:
-        self.notify_action.blockSignals(True)
-        self.notify_action.setChecked(on)
-        self.notify_action.blockSignals(False)
+        self.chat_menu.notify_enabled = on
+
+    def set_link_images(self, on: bool) -> None:
+        """The saved choice (the controller passes it on), without telling it back."""
+        self.chat_menu.set_link_images(on)
+
+    def set_files_from_strangers(self, on: bool) -> None:
+        self.chat_menu.set_files_from_strangers(on)
 
     def _connect_signals(self) -> None:
         s = self.session
+        self.chat_menu.notifications_toggled.connect(self.notifications_toggled)
+        self.chat_menu.link_images_toggled.connect(self.link_images_toggled)
+        self.chat_menu.strangers_toggled.connect(self.strangers_toggled)
         self.rooms_view.selectionModel().currentChanged.connect(self._on_room_selected)
         s.rooms.dataChanged.connect(self._on_rooms_changed)
         s.room_opened.connect(self.show_room)
@@ -230,9 +155,7 @@ class ChatWindow(QMainWindow):
         self.notifier.clicked.connect(self._on_notification_clicked)
         self.retry_button.clicked.connect(s.retry_now)
         self.input.submitted.connect(self._on_submitted)
-        self.input.image_pasted.connect(self._on_image_pasted)
-        s.dcc.offer_received.connect(self._on_file_offered)
-        s.dcc.transfer_added.connect(self._on_transfer_added)
+        self.input.image_pasted.connect(self.files.offer_image)
         self.messages.resend_requested.connect(self._on_resend)
         self.messages.discard_requested.connect(self._on_discard)
         self.find_bar.returnPressed.connect(self.find_next)
@@ -444,88 +367,18 @@ class ChatWindow(QMainWindow):
 
     # ---------------------------------------------------------------- files
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasUrls() and all(url.isLocalFile() for url in mime.urls()):
-            event.acceptProposedAction()
+        self.files.handle_drag_enter(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.offer_files(paths)
+        self.files.handle_drop(event)
 
     def offer_files(self, paths: list[Path]) -> None:
         """Send files to the person of this private chat (or one chosen from the room)."""
-        room = self.session.rooms.get(self._room)
-        if room is None or room.kind == "server":
-            self.statusBar().showMessage("Open a private chat (or a room) to send a file.", 5000)
-            return
-        nick = room.name
-        if room.kind == "channel":
-            others = [n for n in room.members.nicks() if not self.session.connection.is_me(n)]
-            chosen = RecipientChooser.ask(self, others) if others else None
-            if chosen is None:
-                return
-            nick = chosen
-        for path in paths:
-            if path.is_file():
-                self.session.send_file(nick, path, self._room)
-
-    @Slot(QImage)
-    def _on_image_pasted(self, image: QImage) -> None:
-        folder = Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.TempLocation)
-        ) / "chatbox"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / datetime.now().strftime("pasted %Y-%m-%d %H.%M.%S.png")
-        if image.isNull() or not image.save(str(path)):  # PNG, from the suffix
-            self.statusBar().showMessage("The pasted image could not be saved to send.", 5000)
-            return
-        self.offer_files([path])
-
-    @Slot(object)
-    def _on_file_offered(self, transfer: Transfer) -> None:
-        bar = OfferBar(transfer, self.offers)
-        bar.save_requested.connect(self._on_save_requested)
-        bar.declined.connect(self._on_declined)
-        transfer.finished.connect(bar.deleteLater)  # expired or gone: the question goes
-        transfer.finished.connect(self._update_offers)
-        self.offers_column.addWidget(bar)
-        self.offers.show()
+        self.files.offer_files(paths)
 
     def offer_bars(self) -> list[OfferBar]:
-        return [w for w in self.offers.findChildren(OfferBar) if w.transfer.state == "offered"]
-
-    @Slot(object)
-    def _on_save_requested(self, transfer: Transfer) -> None:
-        answer = SaveChooser.ask(self, transfer)
-        if answer is None:
-            return
-        path, resume = answer
-        self._drop_offer(transfer)
-        self.session.dcc.accept(transfer, path, resume=resume)
-
-    @Slot(object)
-    def _on_declined(self, transfer: Transfer) -> None:
-        self._drop_offer(transfer)
-        self.session.dcc.reject(transfer)
-
-    def _drop_offer(self, transfer: Transfer) -> None:
-        for bar in self.offers.findChildren(OfferBar):
-            if bar.transfer is transfer:
-                bar.hide()
-                bar.deleteLater()
-        self._update_offers()
-
-    @Slot()
-    def _update_offers(self) -> None:
-        self.offers.setVisible(bool(self.offer_bars()))
-
-    @Slot(object)
-    def _on_transfer_added(self, transfer: Transfer) -> None:
-        row = self.transfers.add(transfer)
-        row.cancel_requested.connect(self.session.dcc.cancel)
-        self.transfers_dock.show()
+        """The file offers still waiting for an answer."""
+        return self.files.offer_bars()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ActivationChange:
