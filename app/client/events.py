@@ -1,0 +1,308 @@
+"""What the server's messages do to a session's rooms: joins, parts, quits, nick changes,
+kicks, modes, topics, messages, notices and numerics, and chat history replayed in batches
+(merged into a room when its batch ends).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.client.liveness import NickKeeper
+from app.client.models import ChatLine, Room
+from app.client.outbox import Outbox
+from app.client.text import SERVER_ROOM, address_of, message_time, nick_of, reason_of
+from app.protocol.ctcp import parse_ctcp
+from app.protocol.message import Message
+from app.protocol.names import mentions
+from app.protocol.netsplit import split_servers
+
+if TYPE_CHECKING:
+    from app.client.session import ChatSession
+
+
+def last_msgid(room: Room) -> str:
+    """The msgid of the newest line of ``room`` that has one (where a catch-up starts)."""
+    lines = room.messages.lines()
+    return next((ln.msgid for ln in reversed(lines) if ln.msgid), "")
+
+
+class IrcEvents:
+    """Applies each message ``session``'s connection received to its rooms (members,
+    topics, lines), confirms or fails own messages in ``outbox``, tells ``nick_keeper``
+    when our wanted nick is freed, and hands file offers to the session's DCC."""
+
+    def __init__(self, session: ChatSession, outbox: Outbox, nick_keeper: NickKeeper) -> None:
+        self._session = session
+        self._outbox = outbox
+        self._nick = nick_keeper
+        self._batches: dict[str, tuple[str, list[ChatLine]]] = {}  # chathistory: ref → room
+        self._handlers = {
+            "JOIN": self._irc_join,
+            "PART": self._irc_part,
+            "QUIT": self._irc_quit,
+            "NICK": self._irc_nick,
+            "KICK": self._irc_kick,
+            "MODE": self._irc_mode,
+            "TOPIC": self._irc_topic,
+            "PRIVMSG": self._irc_privmsg,
+            "NOTICE": self._irc_notice,
+        }
+
+    def handle(self, msg: Message) -> None:
+        if msg.command == "BATCH":
+            self._irc_batch(msg)
+            return
+        batch = msg.tags.get("batch") if msg.tags else None
+        if batch in self._batches and msg.command in ("PRIVMSG", "NOTICE"):
+            self._history_line(self._batches[batch], msg)
+            return
+        if msg.command == "FAIL" and msg.param(0) == "CHATHISTORY":
+            for name in msg.params[1:-1]:  # the target is among the parameters
+                if self._outbox.resyncing(name):
+                    self._outbox.resynced(name)
+        if (msg.command.isdecimal() and msg.command[0] in "45") or msg.command == "FAIL":
+            self._outbox.refused(msg)
+        handler = self._handlers.get(msg.command)
+        if handler is not None:
+            handler(msg)
+        elif msg.command.isdecimal():
+            self._irc_numeric(msg)
+
+    def can_replay(self) -> bool:
+        s = self._session
+        return {"draft/chathistory", "batch"} <= s.connection.caps and s.history_lines > 0
+
+    # ---------------------------------------------------------------- IRC events
+    def _irc_join(self, msg: Message) -> None:
+        s = self._session
+        nick, channel = nick_of(msg.source), msg.param(0)
+        me = s.connection.is_me(nick)
+        if me:
+            room = s.rooms.open(channel, "channel")
+            room.joined = True
+            s.room_opened.emit(room.name)
+        room_or_none = s.rooms.get(channel)
+        if room_or_none is None:
+            return
+        room_or_none.members.add(nick)
+        if me and self.can_replay():
+            seen = last_msgid(room_or_none)
+            if seen:  # back after a drop: everything after the last line we have
+                s.connection.send(f"CHATHISTORY AFTER {channel} msgid={seen} {s.history_lines}")
+            else:
+                s.connection.send(f"CHATHISTORY LATEST {channel} * {s.history_lines}")
+        elif me:
+            self._outbox.resynced(channel)
+        when, address = message_time(msg), address_of(msg.source)
+        if me or not s.netsplits.join(room_or_none, nick, when, address):
+            self._event(room_or_none, msg, f"{nick} joined {channel}", "join")
+
+    def _irc_part(self, msg: Message) -> None:
+        nick, channel = nick_of(msg.source), msg.param(0)
+        room = self._session.rooms.get(channel)
+        if room is None:
+            return
+        if self._session.connection.is_me(nick):
+            self._left(room, msg, f"You left {channel}", "part")
+            return
+        room.members.remove(nick)
+        self._event(room, msg, f"{nick} left {channel}{reason_of(msg, 1)}", "part")
+
+    def _irc_quit(self, msg: Message) -> None:
+        s = self._session
+        nick = nick_of(msg.source)
+        self._nick.freed(nick)
+        servers = split_servers(msg.param(0))
+        for room in s.rooms.rooms():
+            if not room.members.remove(nick):
+                continue
+            if servers is None:
+                self._event(room, msg, f"{nick} quit{reason_of(msg, 0)}", "quit")
+            else:  # a netsplit: one line for all who leave with it
+                s.netsplits.quit(room, nick, servers, message_time(msg), address_of(msg.source))
+
+    def _irc_nick(self, msg: Message) -> None:
+        s = self._session
+        old, new = nick_of(msg.source), msg.param(0)
+        if s.connection.is_me(new):  # the connection has taken the change already
+            self._nick.nick_changed(new)
+        else:
+            self._nick.freed(old)
+        for room in s.rooms.rooms():
+            if room.members.rename(old, new):
+                self._event(room, msg, f"{old} is now known as {new}", "nick")
+        query = s.rooms.get(old)
+        if query is not None and query.kind == "query":
+            query.name = new
+            s.rooms.changed(query)
+
+    def _irc_kick(self, msg: Message) -> None:
+        channel, target = msg.param(0), msg.param(1)
+        room = self._session.rooms.get(channel)
+        if room is None:
+            return
+        by, reason = nick_of(msg.source), reason_of(msg, 2)
+        if self._session.connection.is_me(target):
+            self._left(room, msg, f"You were kicked from {channel} by {by}{reason}", "kick")
+            return
+        room.members.remove(target)
+        self._event(room, msg, f"{target} was kicked by {by}{reason}", "kick")
+
+    def _irc_mode(self, msg: Message) -> None:
+        target = msg.param(0)
+        room = self._session.rooms.get(target)
+        if room is None or room.kind != "channel":
+            return
+        info = self._session.connection.info
+        chanmodes = [*(info.tokens.get("CHANMODES") or "beI,k,l,").split(","), "", "", ""]
+        always, when_set = chanmodes[0] + chanmodes[1], chanmodes[2]
+        sign, args = "+", list(msg.params[2:])
+        for letter in msg.param(1):
+            if letter in "+-":
+                sign = letter
+            elif letter in info.prefix_modes and args:
+                room.members.set_mode(args.pop(0), letter, sign == "+")
+            elif args and (letter in always or (letter in when_set and sign == "+")):
+                args.pop(0)
+        text = " ".join(msg.params[1:])
+        self._event(room, msg, f"{nick_of(msg.source)} sets mode {text}", "mode")
+
+    def _irc_topic(self, msg: Message) -> None:
+        room = self._session.rooms.get(msg.param(0))
+        if room is None:
+            return
+        room.topic = msg.param(1)
+        self._session.rooms.changed(room)
+        self._event(room, msg, f"{nick_of(msg.source)} changed the topic to: {room.topic}", "topic")
+
+    def _irc_privmsg(self, msg: Message) -> None:
+        s = self._session
+        sender, target, text = nick_of(msg.source), msg.param(0), msg.param(1)
+        kind = "message"
+        own = s.connection.is_me(sender)
+        out = self._outbox.match(msg, ("sent", "unsure")) if own else None
+        ctcp = parse_ctcp(text)
+        if ctcp is not None and ctcp[0] == "DCC" and not own:
+            if s.files_from_strangers or self._shares_a_room(sender):
+                s.dcc.handle_ctcp(sender, ctcp[1])
+            else:
+                note = f"{sender} (in none of your rooms) offered a file: ignored."
+                s._line(SERVER_ROOM, ChatLine(message_time(msg), "", note, "info"))
+            return
+        if ctcp is not None:
+            if ctcp[0] != "ACTION":
+                return  # other CTCP (VERSION, PING …) is not shown
+            kind, text = "action", ctcp[1]
+        if out is not None:  # the echo of a message we sent: confirmed
+            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
+            self._outbox.settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
+            return
+        target = target.lstrip(s.connection.info.prefix_symbols) or target
+        channel = s.connection.info.is_channel(target)
+        name = target if channel or own else sender
+        room = s.rooms.get(name)
+        if room is None:
+            room = s.rooms.open(name, "channel" if channel else "query")
+            s.room_opened.emit(room.name)
+        line = ChatLine(message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""))
+        if not s._line(room.name, line):
+            return  # seen already
+        s._fetch_link_images(room.name, line)
+        if own:
+            return  # our own: nothing to draw attention to
+        info = s.connection.info
+        if not channel or mentions(text, s.nick, info.fold):
+            s.attention.emit(room.name, sender, text)
+
+    def _irc_notice(self, msg: Message) -> None:
+        s = self._session
+        sender, target = nick_of(msg.source), msg.param(0)
+        ctcp = parse_ctcp(msg.param(1))
+        if ctcp is not None:  # a CTCP reply: DCC REJECT means an offer was declined
+            if ctcp[0] == "DCC" and self._shares_a_room(sender):
+                s.dcc.handle_ctcp(sender, ctcp[1])
+            return
+        room = s.rooms.get(target) if s.connection.info.is_channel(target) else None
+        line = ChatLine(message_time(msg), sender, msg.param(1), "notice")
+        s._line(room.name if room is not None else SERVER_ROOM, line)
+
+    def _irc_numeric(self, msg: Message) -> None:
+        s = self._session
+        code = msg.command
+        if self._nick.on_numeric(code):
+            return  # our quiet attempt to get our nick back
+        if code in ("433", "432") and s.connection.state == "registering":
+            return  # the connection tries another nick, and nick_in_use says so
+        if code == "332":
+            room = s.rooms.get(msg.param(1))
+            if room is not None:
+                room.topic = msg.param(2)
+                s.rooms.changed(room)
+            return
+        if code == "353":
+            room = s.rooms.get(msg.param(2))
+            if room is not None:
+                for item in msg.param(3).split():
+                    modes, nick = s.connection.info.split_prefix(item)
+                    room.members.add(nick.partition("!")[0], modes)
+            return
+        if code in ("333", "366", "005", "004", "329", "324", "315", "352", "354"):
+            return
+        text = msg.params[-1] if msg.params else ""
+        if code in ("252", "253", "254") and len(msg.params) > 2:  # "3 channels formed"
+            text = f"{msg.params[1]} {text}"
+        elif code[0] == "4" and len(msg.params) > 2:
+            text = f"{msg.params[1]}: {text}"
+        kind = "error" if code[0] in "45" and code != "422" else "info"  # 422: no MOTD
+        where = s.active_room if kind == "error" else SERVER_ROOM
+        s._line(where, ChatLine(message_time(msg), "", text, kind))
+
+    # ---------------------------------------------------------------- history
+    def _irc_batch(self, msg: Message) -> None:
+        ref = msg.param(0)
+        if ref.startswith("+") and msg.param(1) == "chathistory":
+            self._batches[ref[1:]] = (msg.param(2), [])
+        elif ref.startswith("-") and ref[1:] in self._batches:
+            name, lines = self._batches.pop(ref[1:])
+            room = self._session.rooms.get(name)
+            if room is not None:
+                room.messages.merge_history(lines)
+            self._outbox.resynced(name)
+
+    def _history_line(self, batch: tuple[str, list[ChatLine]], msg: Message) -> None:
+        """A replayed message: kept for the merge at the end of the batch; never unread."""
+        sender, text = nick_of(msg.source), msg.param(1)
+        kind = "notice" if msg.command == "NOTICE" else "message"
+        ctcp = parse_ctcp(text)
+        if ctcp is not None:
+            if ctcp[0] != "ACTION":
+                return
+            kind, text = "action", ctcp[1]
+        own = self._session.connection.is_me(sender)
+        out = self._outbox.match(msg, ("unsure",)) if own else None
+        if out is not None:  # it did get through before the link dropped
+            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
+            self._outbox.settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
+            return
+        batch[1].append(
+            ChatLine(
+                message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""), history=True
+            )
+        )
+
+    # ---------------------------------------------------------------- helpers
+    def _shares_a_room(self, nick: str) -> bool:
+        return any(
+            room.members.find(nick) is not None
+            for room in self._session.rooms.rooms()
+            if room.kind == "channel"
+        )
+
+    def _left(self, room: Room, msg: Message, text: str, kind: str) -> None:
+        """We are no longer in ``room`` (parted or kicked): it stays, without members."""
+        room.joined = False
+        room.members.clear()
+        self._event(room, msg, text, kind)
+
+    def _event(self, room: Room, msg: Message, text: str, kind: str) -> None:
+        self._session._line(room.name, ChatLine(message_time(msg), nick_of(msg.source), text, kind))
