@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
-from PySide6.QtCore import QCryptographicHash, QObject, QTimer, Signal, Slot
-from PySide6.QtNetwork import QAbstractSocket, QSslCertificate, QSslError, QSslSocket
-from scramp import ScramClient, ScramException
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QAbstractSocket, QSslError, QSslSocket
 
+from app.client.certificates import CertificateProblem, fingerprint, problem_with
+from app.client.login import LOGIN_COMMANDS, Account, Login
 from app.protocol.errors import RemoteProtocolError
 from app.protocol.isupport import parse_isupport
 from app.protocol.message import Message, format_line, parse
 from app.protocol.pacing import TokenBucket
-from app.protocol.sasl import Reassembler, SaslError, encode, plain
 from app.protocol.serverinfo import ServerInfo
+
+# Re-exported: the UI and the tests import these from here.
+__all__ = ["Account", "CertificateProblem", "IrcConnection", "fingerprint"]
 
 log = logging.getLogger("chatbox.client")
 
@@ -66,67 +68,6 @@ SOCKET_ERRORS = {
     ),
 }
 
-CERTIFICATE_WORDS = {
-    QSslError.SslError.CertificateExpired: "it has expired",
-    QSslError.SslError.CertificateNotYetValid: (
-        "it is not valid yet (is this computer's clock right?)"
-    ),
-    QSslError.SslError.HostNameMismatch: "it was made for another name, not {host}",
-    QSslError.SslError.SelfSignedCertificate: "it is self-signed: no authority vouches for it",
-    QSslError.SslError.SelfSignedCertificateInChain: "it comes from an unknown authority",
-    QSslError.SslError.UnableToGetLocalIssuerCertificate: "it comes from an unknown authority",
-    QSslError.SslError.UnableToGetIssuerCertificate: "it comes from an unknown authority",
-    QSslError.SslError.UnableToVerifyFirstCertificate: "it comes from an unknown authority",
-    QSslError.SslError.CertificateUntrusted: "it comes from an unknown authority",
-    QSslError.SslError.CertificateRevoked: "it has been revoked",
-}
-
-REGISTER_WORDS = {
-    "ACCOUNT_EXISTS": "That account name is taken. Choose another, or log in to it.",
-    "BAD_ACCOUNT_NAME": "That account name cannot be used (it follows the rules of a nickname).",
-    "WEAK_PASSWORD": "The server finds that password too weak: {text}",
-    "UNACCEPTABLE_PASSWORD": "The server cannot take that password: {text}",
-    "ALREADY_AUTHENTICATED": "You are already logged in.",
-    "TEMPORARILY_UNAVAILABLE": "The server cannot create accounts right now; try later.",
-}
-
-
-def fingerprint(certificate: QSslCertificate) -> str:
-    """SHA-256, ``AB:CD:…``, as ``openssl x509 -fingerprint -sha256`` shows it."""
-    digest = certificate.digest(QCryptographicHash.Algorithm.Sha256)
-    return bytes(digest.data()).hex(":").upper()
-
-
-@dataclass(frozen=True)
-class Account:
-    """Log in as ``name`` (SASL), or with ``create`` make the account first (REGISTER)."""
-
-    name: str
-    password: str
-    create: bool = False
-
-
-@dataclass(frozen=True)
-class CertificateProblem:
-    """Why the server's certificate is not trusted, in words, and its fingerprint."""
-
-    host: str
-    port: int
-    fingerprint: str
-    problems: tuple[str, ...]
-    changed: bool  # we trusted another certificate for this server before: be loud
-    trusted: str  # the fingerprint trusted before ("" if none)
-
-    def text(self) -> str:
-        if self.changed:
-            return (
-                f"The certificate of {self.host}:{self.port} has CHANGED since you trusted it. "
-                "Someone may be intercepting the connection — or the server got a new "
-                "certificate. Ask its host which fingerprint is right before you continue."
-            )
-        why = "; ".join(dict.fromkeys(self.problems))
-        return f"The certificate of {self.host}:{self.port} cannot be checked: {why}."
-
 
 class IrcConnection(QObject):
     state_changed = Signal(str)
@@ -153,10 +94,9 @@ class IrcConnection(QObject):
         self._password = ""
         self.tls = False
         self.trusted = ""  # the certificate fingerprint the user trusts for this server
-        self.account: Account | None = None
-        self.logged_in_as = ""
-        self._sasl: ScramClient | str | None = None  # the exchange in progress
-        self._sasl_in = Reassembler()
+        self._login = Login(
+            lambda line: self.send(line, urgent=True), self._give_up, self.logged_in.emit
+        )
         self._offered: dict[str, str] = {}
         self._buffer = b""
         self._outbox: list[bytes] = []
@@ -205,9 +145,8 @@ class IrcConnection(QObject):
         self._sock.abort()
         self.host, self.port, self.nick = host, port, nick
         self.wanted_nick = nick
-        self.tls, self.trusted, self.account = tls, trusted, account
-        self.logged_in_as = ""
-        self._sasl = None
+        self.tls, self.trusted = tls, trusted
+        self._login.reset(account)
         self._password, self._realname, self._user = password, realname, user
         self.was_registered = False
         self.caps.clear()
@@ -255,6 +194,24 @@ class IrcConnection(QObject):
             account=Account(self.account.name, self.account.password) if self.account else None,
         )
         self.was_registered = registered_before
+
+    @property
+    def account(self) -> Account | None:
+        """The account this connection logs in to (or creates), if any."""
+        return self._login.account
+
+    @account.setter
+    def account(self, account: Account | None) -> None:
+        self._login.account = account
+
+    @property
+    def logged_in_as(self) -> str:
+        """The account SASL (or REGISTER) made us, "" if none."""
+        return self._login.logged_in_as
+
+    @logged_in_as.setter
+    def logged_in_as(self, name: str) -> None:
+        self._login.logged_in_as = name
 
     @property
     def tls_version(self) -> str:
@@ -309,20 +266,14 @@ class IrcConnection(QObject):
     def _on_ssl_errors(self, errors: list[QSslError]) -> None:
         """The certificate fails the system's checks: go on only if it is the one the user
         trusted (by fingerprint); otherwise stop and say why."""
-        certificate = self._sock.peerCertificate()
-        seen = fingerprint(certificate) if not certificate.isNull() else ""
-        if seen and self.trusted and seen == self.trusted:
+        problem = problem_with(
+            self._sock.peerCertificate(), errors, self.host, self.port, self.trusted
+        )
+        if problem is None:
             self._sock.ignoreSslErrors()
             return
-        problems = tuple(
-            CERTIFICATE_WORDS.get(e.error(), e.errorString()).format(host=self.host)
-            for e in errors
-        )
-        problem = CertificateProblem(
-            self.host, self.port, seen, problems, bool(self.trusted), self.trusted
-        )
         self._reason = problem.text()
-        log.info("certificate of %s:%d refused: %s", self.host, self.port, problems)
+        log.info("certificate of %s:%d refused: %s", self.host, self.port, problem.problems)
         # Told once this handshake is over: the user's answer may take a while (a dialog).
         QTimer.singleShot(0, self, lambda: self.certificate_problem.emit(problem))
 
@@ -434,12 +385,8 @@ class IrcConnection(QObject):
             return
         if command == "CAP" and len(msg.params) >= 2:
             self._handle_cap(msg)
-        elif command == "AUTHENTICATE":
-            self._on_authenticate(msg)
-        elif command in ("900", "902", "903", "904", "905", "906"):
-            self._on_login_numeric(msg)
-        elif command in ("REGISTER", "FAIL"):
-            self._on_register_reply(msg)
+        elif command in LOGIN_COMMANDS:
+            self._login.handle(msg, registering=self.state == "registering")
         elif command == "001":
             self.nick = msg.param(0) or self.nick
             self.was_registered = True
@@ -478,18 +425,10 @@ class IrcConnection(QObject):
                 self._offered[name] = value
             if more or self.state != "registering":
                 return
-            wanted = set(WANTED_CAPS)
-            if self.account is not None:
-                needed = "draft/account-registration" if self.account.create else "sasl"
-                if needed not in self._offered:
-                    self._give_up(
-                        "This server does not let you create accounts."
-                        if self.account.create
-                        else "This server has no accounts (it offers no SASL login). "
-                        "Leave the account empty to join without one."
-                    )
-                    return
-                wanted.add(needed)
+            needed = self._login.required_cap(self._offered)
+            if needed is None:
+                return
+            wanted = set(WANTED_CAPS) | ({needed} if needed else set())
             requested = sorted(wanted & self._offered.keys())
             if requested:
                 self.send(f"CAP REQ :{' '.join(requested)}", urgent=True)
@@ -502,105 +441,12 @@ class IrcConnection(QObject):
                 else:
                     self.caps.add(item)
             if self.state == "registering":
-                self._after_caps()
+                self._login.after_caps(self._offered, self.tls)
         elif sub == "NAK" and self.state == "registering":
             if self.account is not None:
                 self._give_up("The server refused to log us in (CAP NAK).")
             else:
                 self.send("CAP END", urgent=True)
-
-    def _after_caps(self) -> None:
-        """Capabilities agreed: log in (or create the account) first, then CAP END."""
-        account = self.account
-        if account is None:
-            self.send("CAP END", urgent=True)
-        elif account.create:
-            line = format_line(None, "REGISTER", (account.name, "*", account.password),
-                               trailing=True)
-            self.send(line, urgent=True)
-        else:
-            self._start_sasl(account)
-
-    def _start_sasl(self, account: Account) -> None:
-        mechanisms = self._offered.get("sasl", "").split(",")
-        if "SCRAM-SHA-256" in mechanisms or mechanisms == [""]:
-            self._sasl = ScramClient(["SCRAM-SHA-256"], account.name, account.password)
-            self.send("AUTHENTICATE SCRAM-SHA-256", urgent=True)
-        elif "PLAIN" in mechanisms and self.tls:
-            self._sasl = "PLAIN"
-            self.send("AUTHENTICATE PLAIN", urgent=True)
-        elif "PLAIN" in mechanisms:
-            self._give_up(
-                "This server only takes passwords in the clear (SASL PLAIN) and this "
-                "connection is not encrypted. Turn on TLS to log in."
-            )
-        else:
-            known = ",".join(mechanisms)
-            self._give_up(f"This server offers no login method Chatbox knows ({known}).")
-
-    def _on_authenticate(self, msg: Message) -> None:
-        """One step of the SASL exchange (the server's AUTHENTICATE)."""
-        try:
-            payload = self._sasl_in.feed(msg.param(0) or "+")
-        except SaslError:
-            self._give_up("The server's login messages made no sense.")
-            return
-        if payload is None or self.account is None:
-            return
-        out: bytes | None
-        sasl = self._sasl
-        try:
-            if sasl == "PLAIN":
-                out = plain(self.account.name, self.account.password)
-            elif isinstance(sasl, ScramClient):
-                text = payload.decode("utf-8", "replace")
-                if not text:
-                    out = sasl.get_client_first().encode()
-                elif text.startswith("e="):
-                    return  # the server refused (e=invalid-proof): its 904 follows
-                elif text.startswith("r="):
-                    sasl.set_server_first(text)
-                    out = sasl.get_client_final().encode()
-                else:  # v=…: the server proves it knew the password too
-                    sasl.set_server_final(text)
-                    out = b""
-            else:
-                return
-        except ScramException as exc:
-            log.info("SCRAM failed: %s", exc)
-            self.send("AUTHENTICATE *", urgent=True)
-            self._give_up("Login failed: wrong account name or password.")
-            return
-        for chunk in encode(out):
-            self.send(f"AUTHENTICATE {chunk}", urgent=True)
-
-    def _on_login_numeric(self, msg: Message) -> None:
-        code = msg.command
-        if code == "900":
-            self.logged_in_as = msg.param(2)
-            self.logged_in.emit(self.logged_in_as)
-        elif code == "903" and self.state == "registering":
-            self._sasl = None
-            self.send("CAP END", urgent=True)
-        elif code in ("902", "904", "905", "906") and self.state == "registering":
-            said = msg.params[-1] if msg.params else ""
-            if "try again" in said:
-                text = f"Login refused: {said.partition(': ')[2] or said}."
-            elif code == "902":
-                text = "Login failed: that account is locked."
-            else:
-                text = "Login failed: wrong account name or password."
-            self._give_up(text)
-
-    def _on_register_reply(self, msg: Message) -> None:
-        if msg.command == "REGISTER" and msg.param(0) == "SUCCESS":
-            self.logged_in_as = self.logged_in_as or msg.param(1)
-            if self.state == "registering":
-                self.send("CAP END", urgent=True)
-        elif msg.command == "FAIL" and msg.param(0) == "REGISTER":
-            code, text = msg.param(1), msg.params[-1] if msg.params else ""
-            words = REGISTER_WORDS.get(code, "The server would not create the account: {text}")
-            self._give_up(words.format(text=text))
 
     def _give_up(self, text: str) -> None:
         """Registration cannot go on (login failed, no accounts …): say why and leave."""
