@@ -316,7 +316,8 @@ def _top(profiler: cProfile.Profile, count: int) -> str:
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
     stats.sort_stats(pstats.SortKey.TIME).print_stats(count)
     stats.sort_stats(pstats.SortKey.CUMULATIVE).print_stats(r"(session|models|connection|"
-                                                            r"message_view|chat_window)\.py",
+                                                            r"message_view|message_delegate|"
+                                                            r"chat_window)\.py",
                                                             count)
     return out.getvalue()
 
