@@ -3,23 +3,22 @@ a receiver behind NAT, and RESUME of a broken transfer.
 
 A :class:`DccManager` belongs to a session: it sends its CTCPs through ``send_ctcp(nick,
 text)`` and advertises the local address of the IRC link (``local_host()``). Each transfer
-is a :class:`Transfer` with its progress; nothing is accepted without a call to
-:meth:`DccManager.accept` (the user said yes and chose where to save).
+is a :class:`Transfer` (in ``transfer.py``) with its progress; nothing is accepted without
+a call to :meth:`DccManager.accept` (the user said yes and chose where to save).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QTcpServer, QTcpSocket
 
+from app.client.transfer import Transfer, unique_path
 from app.protocol.dcc import (
     DccError,
     DccResume,
@@ -28,84 +27,18 @@ from app.protocol.dcc import (
     acked,
     format_resume,
     format_send,
-    is_risky,
     parse,
     safe_name,
 )
+
+# Re-exported: the UI and the tests import these from here.
+__all__ = ["DccManager", "Transfer", "unique_path"]
 
 log = logging.getLogger("chatbox.dcc")
 
 CHUNK = 64 * 1024
 IN_FLIGHT = 1024 * 1024  # bytes handed to the socket but not yet sent
 ANSWER_TIMEOUT_MS = 300_000  # an offer nobody takes up ends after five minutes
-PROGRESS_MS = 100
-
-
-class Transfer(QObject):
-    """One file going to or coming from ``nick``.
-
-    ``state``: offered (incoming, waiting for the user), waiting (for the other side),
-    transferring, done, failed, cancelled, refused. Signals: changed() as bytes move (at
-    most every PROGRESS_MS) or the state changes; finished() once, at the end.
-    """
-
-    changed = Signal()
-    finished = Signal()
-
-    def __init__(self, direction: str, nick: str, offer: DccSend, path: Path | None) -> None:
-        super().__init__()
-        self.direction = direction  # "send" or "receive"
-        self.nick = nick
-        self.offer = offer
-        self.path = path
-        self.state = "offered" if direction == "receive" else "waiting"
-        self.reason = ""
-        self.done = 0  # bytes in the file (counting a resumed start)
-        self.start_at = 0  # where this connection began (RESUME)
-        self.started = 0.0
-        self._last_emit = 0.0
-        self._speed_mark = (0.0, 0)
-        self.speed = 0.0  # bytes per second, recent
-        self.sock: QTcpSocket | None = None
-        self.server: QTcpServer | None = None
-        self.file: BinaryIO | None = None
-        self._acks = b""
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-
-    @property
-    def size(self) -> int:
-        return self.offer.size
-
-    @property
-    def name(self) -> str:
-        return self.offer.filename
-
-    @property
-    def risky(self) -> bool:
-        """Opening it could run code: the receiver is warned."""
-        return is_risky(self.name)
-
-    @property
-    def seconds_left(self) -> float | None:
-        if self.speed <= 0 or self.size <= 0:
-            return None
-        return max(0.0, (self.size - self.done) / self.speed)
-
-    @property
-    def active(self) -> bool:
-        return self.state in ("offered", "waiting", "transferring")
-
-    def progress(self, force: bool = False) -> None:
-        now = time.monotonic()
-        mark_time, mark_done = self._speed_mark
-        if now - mark_time >= 0.5:
-            if mark_time:
-                self.speed = (self.done - mark_done) / (now - mark_time)
-            self._speed_mark = (now, self.done)
-        if force or now - self._last_emit >= PROGRESS_MS / 1000:
-            self._last_emit = now
-            self.changed.emit()
 
 
 class DccManager(QObject):
@@ -164,7 +97,7 @@ class DccManager(QObject):
         self._start_sending(transfer, sock)
 
     def _start_sending(self, transfer: Transfer, sock: QTcpSocket) -> None:
-        transfer._timer.stop()
+        transfer.expiry.stop()
         transfer.sock = sock
         sock.setParent(transfer)
         assert transfer.path is not None
@@ -199,10 +132,10 @@ class DccManager(QObject):
         sock = transfer.sock
         if sock is None:
             return
-        buffer = transfer._acks + bytes(sock.readAll().data())
+        buffer = transfer.partial_ack + bytes(sock.readAll().data())
         whole = len(buffer) - len(buffer) % 4  # an ack may arrive in two pieces
         got = acked(buffer[:whole])
-        transfer._acks = buffer[whole:]
+        transfer.partial_ack = buffer[whole:]
         if got is not None and transfer.done >= transfer.size and got == transfer.size & 0xFFFFFFFF:
             self._finish(transfer)  # all of it arrived
 
@@ -306,7 +239,7 @@ class DccManager(QObject):
         self._start_receiving(transfer, sock)
 
     def _start_receiving(self, transfer: Transfer, sock: QTcpSocket) -> None:
-        transfer._timer.stop()
+        transfer.expiry.stop()
         transfer.sock = sock
         sock.setParent(transfer)
         transfer.state, transfer.started = "transferring", time.monotonic()
@@ -384,7 +317,7 @@ class DccManager(QObject):
         if not transfer.active and transfer.state != "offered":
             return
         transfer.state, transfer.reason = state, reason
-        transfer._timer.stop()
+        transfer.expiry.stop()
         handle, transfer.file = transfer.file, None
         if handle is not None:
             handle.close()
@@ -418,23 +351,10 @@ class DccManager(QObject):
         return None
 
     def _expire_after(self, transfer: Transfer, ms: int, reason: str) -> None:
-        transfer._timer.timeout.connect(lambda t=transfer: self._fail(t, reason)
+        transfer.expiry.timeout.connect(lambda t=transfer: self._fail(t, reason)
                                         if t.state in ("offered", "waiting") else None)
-        transfer._timer.start(ms)
+        transfer.expiry.start(ms)
 
     def shutdown(self) -> None:
         for transfer in list(self.transfers):
             self.cancel(transfer)
-
-
-def unique_path(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``name (2)`` … when that exists (never overwrite by default)."""
-    path = folder / name
-    stem, suffix = os.path.splitext(name)
-    n = 2
-    while path.exists():
-        path = folder / f"{stem} ({n}){suffix}"
-        n += 1
-    return path
-
-
