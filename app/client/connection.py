@@ -15,13 +15,13 @@ Signals:
 from __future__ import annotations
 
 import logging
-import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QAbstractSocket, QSslError, QSslSocket
 
 from app.client.certificates import CertificateProblem, fingerprint, problem_with
 from app.client.login import LOGIN_COMMANDS, Account, Login
+from app.client.watchdog import Watchdog
 from app.protocol.errors import RemoteProtocolError
 from app.protocol.isupport import parse_isupport
 from app.protocol.message import Message, format_line, parse
@@ -51,8 +51,6 @@ WANTED_CAPS = frozenset(
     }
 )
 CONNECT_TIMEOUT_MS = 15_000
-IDLE_PING_S = 30.0  # PING the server after this long without a line from it
-DEAD_AFTER_S = 60.0  # and give the link up when nothing came back for this long
 MAX_LINE = 16 * 1024  # a server line may carry 8191 bytes of tags plus 512
 
 SOCKET_ERRORS = {
@@ -103,14 +101,12 @@ class IrcConnection(QObject):
         self._bucket = TokenBucket()
         self._reason = ""
         self.connect_timeout_ms = CONNECT_TIMEOUT_MS
-        self.idle_ping_s = IDLE_PING_S
-        self.dead_after_s = DEAD_AFTER_S
-        self._last_heard = time.monotonic()
-        self._pinged = False
-        self._deadline = 0.0  # probe(): the answer must come before this (0: no probe)
-        self._watchdog = QTimer(self)
-        self._watchdog.setInterval(1000)
-        self._watchdog.timeout.connect(self._check_alive)
+        self._watchdog = Watchdog(
+            lambda: self.state == "connected",
+            lambda line: self.send(line, urgent=True),
+            self._drop,
+            self,
+        )
         self._sock = QSslSocket(self)
         self._sock.connected.connect(self._on_tcp_connected)
         self._sock.encrypted.connect(self._on_connected)
@@ -154,7 +150,7 @@ class IrcConnection(QObject):
         self._buffer = b""
         self._outbox.clear()
         self._reason = ""
-        self._deadline = 0.0
+        self._watchdog.cancel_probe()
         self.info.reset()  # in place: the room and member models hold it
         self._set_state("connecting")
         self._timeout.start(self.connect_timeout_ms)
@@ -235,11 +231,25 @@ class IrcConnection(QObject):
     def probe(self, within_s: float = 10.0) -> None:
         """Check the link now (the machine woke up, the network changed): PING, and give
         the link up unless the server answers within ``within_s``."""
-        if self.state != "connected":
-            return
-        self._pinged = True
-        self._deadline = time.monotonic() + within_s
-        self.send("PING :chatbox-alive", urgent=True)
+        self._watchdog.probe(within_s)
+
+    @property
+    def idle_ping_s(self) -> float:
+        """PING the server after this long without a line from it."""
+        return self._watchdog.idle_ping_s
+
+    @idle_ping_s.setter
+    def idle_ping_s(self, seconds: float) -> None:
+        self._watchdog.idle_ping_s = seconds
+
+    @property
+    def dead_after_s(self) -> float:
+        """Give the link up when nothing came from the server for this long."""
+        return self._watchdog.dead_after_s
+
+    @dead_after_s.setter
+    def dead_after_s(self, seconds: float) -> None:
+        self._watchdog.dead_after_s = seconds
 
     def quit(self, reason: str = "") -> None:
         """Say QUIT (at once, before anything still paced) and close the link."""
@@ -292,9 +302,7 @@ class IrcConnection(QObject):
 
     @Slot()
     def _on_ready_read(self) -> None:
-        self._last_heard = time.monotonic()
-        self._pinged = False
-        self._deadline = 0.0
+        self._watchdog.heard()
         self._buffer += bytes(self._sock.readAll().data())
         if b"\n" not in self._buffer:
             if len(self._buffer) > MAX_LINE:
@@ -311,23 +319,6 @@ class IrcConnection(QObject):
                 log.debug("unparsable line from server: %s", exc)
                 continue
             self._handle(msg)
-
-    @Slot()
-    def _check_alive(self) -> None:
-        """A dead link (Wi-Fi gone, laptop asleep) sends no RST: notice it by silence."""
-        if self.state != "connected":
-            return
-        now = time.monotonic()
-        quiet = now - self._last_heard
-        if self._deadline and now > self._deadline:
-            self._reason = "The connection did not survive the network change."
-            self._sock.abort()
-        elif quiet > self.dead_after_s:
-            self._reason = f"No answer from the server for {quiet:.0f} s."
-            self._sock.abort()
-        elif quiet > self.idle_ping_s and not self._pinged:
-            self._pinged = True
-            self.send("PING :chatbox-alive", urgent=True)
 
     @Slot()
     def _on_disconnected(self) -> None:
@@ -371,6 +362,11 @@ class IrcConnection(QObject):
                 return
             self._sock.write(self._outbox.pop(0))
 
+    def _drop(self, reason: str) -> None:
+        """Close the link at once; ``reason`` is what the user is told."""
+        self._reason = reason
+        self._sock.abort()
+
     def _set_state(self, state: str) -> None:
         if state != self.state:
             log.debug("connection %s:%d: %s", self.host, self.port, state)
@@ -391,7 +387,6 @@ class IrcConnection(QObject):
             self.nick = msg.param(0) or self.nick
             self.was_registered = True
             self._timeout.stop()
-            self._last_heard = time.monotonic()
             self._watchdog.start()
             self._set_state("connected")
             self.registered.emit(self.nick)
