@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QTcpServer, QTcpSocket
 
-from app.client.transfer import Transfer, unique_path
+from app.client.transfer import Transfer
 from app.protocol.dcc import (
     DccError,
     DccResume,
@@ -32,8 +32,6 @@ from app.protocol.dcc import (
 )
 
 # Re-exported: the UI and the tests import these from here.
-__all__ = ["DccManager", "Transfer", "unique_path"]
-
 log = logging.getLogger("chatbox.dcc")
 
 CHUNK = 64 * 1024

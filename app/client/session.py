@@ -23,7 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.client.connection import IrcConnection
-from app.client.dcc import DccManager, Transfer
+from app.client.dcc import DccManager
 from app.client.events import IrcEvents, last_msgid
 from app.client.link_images import LinkImages
 from app.client.liveness import NickKeeper, WakeWatch
@@ -39,6 +39,7 @@ from app.client.text import (
     nick_of,
     reason_of,
 )
+from app.client.transfer import Transfer
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
 from app.protocol.input import InputResult, parse_input

@@ -21,24 +21,10 @@ from app.server.listener import ChatServer, ListenError
 from app.settings import Settings
 from app.ui.certificate_dialog import CertificateDialog
 from app.ui.chat_window import ChatWindow
-from app.ui.hosting import HOST_PORT, PORT_TRIES, TLS_PORT, hosted_server, listen_tls, start_server
+from app.ui.hosting import start_server
 from app.ui.nick_dialog import NickDialog
 from app.ui.server_window import ServerWindow, share_addresses
 from app.ui.start_window import JoinRequest, StartWindow
-
-# The hosting names moved to app.ui.hosting; they stay importable from here.
-__all__ = [
-    "DEFAULT_ROOM",
-    "HOST_PORT",
-    "PORT_TRIES",
-    "QUIT_GRACE_MS",
-    "TLS_PORT",
-    "ChatboxApp",
-    "CloseConfirm",
-    "hosted_server",
-    "listen_tls",
-    "start_server",
-]
 
 DEFAULT_ROOM = "#chatbox"
 QUIT_GRACE_MS = 1500

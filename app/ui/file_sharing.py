@@ -12,8 +12,8 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QVBoxLayout, QWidget
 
-from app.client.dcc import Transfer
 from app.client.session import ChatSession
+from app.client.transfer import Transfer
 from app.ui.transfers import OfferBar, SaveChooser, TransfersPanel
 
 

@@ -16,27 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QListView, QMenu, QStyleOptionViewItem, QWidget
 
 from app.client.models import LINE_ROLE, ChatLine, MessageModel
-from app.ui.message_delegate import (
-    EVENT_KINDS,
-    GAP,
-    MARKER_TEXT,
-    PAD,
-    STATE_SUFFIX,
-    MessageDelegate,
-    nick_colour,
-)
-
-# The delegate and its constants lived here before message_delegate.py: still importable.
-__all__ = [
-    "EVENT_KINDS",
-    "GAP",
-    "MARKER_TEXT",
-    "PAD",
-    "STATE_SUFFIX",
-    "MessageDelegate",
-    "MessageView",
-    "nick_colour",
-]
+from app.ui.message_delegate import MessageDelegate
 
 
 class MessageView(QListView):

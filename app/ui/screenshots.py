@@ -24,9 +24,9 @@ from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.client.connection import Account, CertificateProblem
-from app.client.dcc import Transfer
 from app.client.discovery import STATE_BROWSING
 from app.client.session import ChatSession
+from app.client.transfer import Transfer
 from app.log import setup_logging
 from app.protocol.dnssd import LanChat
 from app.settings import Settings

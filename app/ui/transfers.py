@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client.dcc import Transfer, unique_path
 from app.client.session import human_size
+from app.client.transfer import Transfer, unique_path
 from app.protocol.dcc import safe_name
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from app.client.dcc import Transfer, unique_path
 from app.client.session import ChatSession
+from app.client.transfer import Transfer, unique_path
 from app.protocol.dcc import safe_name
 from tests.client.conftest import MakeSession
 from tests.support import random_file, sha256

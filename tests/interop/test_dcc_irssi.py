@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.client.dcc import Transfer
 from app.client.session import ChatSession
+from app.client.transfer import Transfer
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.dcc import safe_name
 from app.protocol.message import Message

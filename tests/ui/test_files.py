@@ -21,8 +21,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
-from app.client.dcc import Transfer
 from app.client.models import LINE_ROLE
+from app.client.transfer import Transfer
 from app.ui.chat_window import ChatWindow
 from app.ui.controller import ChatboxApp
 from app.ui.transfers import SaveChooser
