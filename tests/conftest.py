@@ -8,11 +8,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.netns import LanPair, make_lan
 from tests.support import Clients, IrcClient, ServerProcess
+
+if TYPE_CHECKING:
+    from app.server.listener import ChatServer
 
 StartServer = Callable[..., ServerProcess]
 
@@ -68,3 +72,13 @@ def connect(server: ServerProcess) -> Iterator[Callable[..., IrcClient]]:
     """Open raw clients to ``server``: ``connect("alice")`` registers, ``connect()`` does not."""
     with Clients(server.port) as clients:
         yield clients.open
+
+
+@pytest.fixture
+def chat_server() -> Iterator[ChatServer]:
+    """Our server on the test's own Qt event loop (127.0.0.1, a free port)."""
+    from tests.client.conftest import start_chat_server
+
+    server = start_chat_server()
+    yield server
+    server.stop()

@@ -24,12 +24,6 @@ def start_chat_server(*, port: int = 0, **config: object) -> ChatServer:
     return server
 
 
-@pytest.fixture
-def chat_server() -> Iterator[ChatServer]:
-    server = start_chat_server()
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def session(qtbot: QtBot, chat_server: ChatServer) -> Iterator[MakeSession]:

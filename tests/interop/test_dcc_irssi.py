@@ -35,7 +35,7 @@ from app.protocol.ctcp import parse_ctcp
 from app.protocol.dcc import safe_name
 from app.protocol.message import Message
 from app.server.listener import ChatServer
-from tests.client.conftest import SESSIONS, start_chat_server
+from tests.client.conftest import SESSIONS
 from tests.interop.drivers import Tmux, read_text, require
 from tests.support import random_file, sha256
 
@@ -148,12 +148,6 @@ class Irssi:
         self.wait(lambda: not transfer.active, f"end of the Chatbox {transfer.direction}")
         assert transfer.state == "done", f"{transfer.reason}\n{self.describe()}"
 
-
-@pytest.fixture
-def chat_server() -> Iterator[ChatServer]:
-    server = start_chat_server()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
