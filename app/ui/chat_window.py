@@ -99,6 +99,7 @@ class ChatWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.state_label = QLabel()
         self.state_label.setAccessibleName("Connection state")
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)  # the server's ERROR text
         self.statusBar().addWidget(self.state_label, 1)
         self.lock_icon = QLabel()
         self.lock_icon.setPixmap(QIcon(str(resource_path("icons", "lock.svg"))).pixmap(16, 16))

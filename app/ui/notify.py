@@ -10,6 +10,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
+from app.ui.plain_text import notification_body
+
 PREVIEW = 120
 
 
@@ -25,7 +27,7 @@ class Notifier(QObject):
     def notify(self, room: str, sender: str, text: str) -> None:
         """One notification: who said what, and where."""
         self._room = room
-        body = text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
+        body = notification_body(text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…")
         title = f"{sender} in {room}" if room.startswith(("#", "&")) else sender
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self._tray is None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.protocol.dnssd import LanChat
+from app.ui.plain_text import PlainItemToolTips
 
 DEFAULT_PORT = 6667
 TLS_PORT = 6697
@@ -124,6 +125,7 @@ class StartWindow(QWidget):
         self.lan_list = QListView()
         self.lan_list.setAccessibleName("Chats on this network")
         self.lan_list.setToolTip("Click a chat to fill in the form; double-click to join it")
+        PlainItemToolTips(self.lan_list)  # a row's tooltip holds the names it advertises
         self.lan_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.lan_list.setUniformItemSizes(True)
         rows = LAN_ROWS_SHOWN * (self.lan_list.fontMetrics().lineSpacing() + 2)

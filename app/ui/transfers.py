@@ -54,6 +54,7 @@ class SaveChooser:
         have = path.stat().st_size
         box = QMessageBox(parent)
         box.setWindowTitle("Chatbox — the file exists")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the name came from the offer
         box.setText(f"{path.name} is already there ({human_size(have)}).")
         resume = None
         if 0 < have < transfer.size:
@@ -125,6 +126,7 @@ class TransferRow(QFrame):
         self.bar.setRange(0, 1000)
         self.status = QLabel()
         self.status.setAccessibleName("Transfer status")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # nicks, paths from offered names
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAccessibleName("Cancel the transfer")
         self.cancel_button.clicked.connect(lambda: self.cancel_requested.emit(self.transfer))
