@@ -115,6 +115,7 @@ class IrcClient:
     nick: str = ""
     rcvbuf: int = 0  # a small receive buffer makes a slow reader
     tls: bool = False  # TLS without checking the certificate (tests check the fingerprint)
+    source: str = ""  # connect from this address (127.0.0.2 …: another host on loopback)
     sock: socket.socket = field(init=False)
     _buffer: bytes = b""
     received: list[Message] = field(default_factory=list)
@@ -127,7 +128,10 @@ class IrcClient:
             self.sock.settimeout(TIMEOUT)
             self.sock.connect((self.host, self.port))
         else:
-            self.sock = socket.create_connection((self.host, self.port), timeout=TIMEOUT)
+            self.sock = socket.create_connection(
+                (self.host, self.port), timeout=TIMEOUT,
+                source_address=(self.source, 0) if self.source else None,
+            )
         if self.tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False

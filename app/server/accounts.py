@@ -17,6 +17,7 @@ from pathlib import Path
 from scramp import ScramMechanism
 
 from app.protocol.casemap import irc_lower
+from app.server.storage import open_database
 
 log = logging.getLogger("chatbox.server")
 
@@ -51,9 +52,7 @@ class AccountError(Exception):
 class AccountStore:
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(SCHEMA)
+        self._db = open_database(path, SCHEMA, "accounts")  # raises DataFileError
         self.mechanism = ScramMechanism(MECHANISM)
 
     def close(self) -> None:

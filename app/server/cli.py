@@ -16,6 +16,8 @@ from app import __version__
 from app.log import setup_logging
 from app.server.config import FloodPolicy, ServerConfig
 from app.server.datadir import default_data_dir
+from app.server.guard import LOOPBACK, parse_network, parse_rate
+from app.server.storage import DataFileError
 
 if TYPE_CHECKING:
     from app.server.certs import TlsMaterial
@@ -174,15 +176,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tls-handshake-timeout",
         type=float,
-        default=10.0,
+        default=5.0,
         metavar="SECONDS",
-        help="drop a TLS connection whose handshake is not done by then (default: 10)",
+        help="drop a TLS connection whose handshake is not done by then (default: 5); "
+        "handshakes never wait for one another, and one address may have at most 8 unfinished",
+    )
+    parser.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        default=16,
+        metavar="N",
+        help="connections one address (IPv4, or an IPv6 /64) may hold at once; more get "
+        "'ERROR :Too many connections from your address'; 0 for no limit (default: 16)",
+    )
+    parser.add_argument(
+        "--connection-rate",
+        default="20/10",
+        metavar="N/SECONDS",
+        help="new connections one address may open within SECONDS; beyond that, attempts are "
+        "refused with an ERROR until it slows down; 0 for no limit (default: 20/10)",
+    )
+    parser.add_argument(
+        "--exempt",
+        action="append",
+        default=[],
+        metavar="ADDR[/PREFIX]",
+        help="an address or network with no per-address limits, as 127.0.0.1 and ::1 (the "
+        "host's own window) always are; may be given several times",
     )
     parser.add_argument(
         "--advertise",
         action="store_true",
         help="let Chatbox apps on this network find the server (DNS-SD over multicast DNS: "
         "_irc._tcp, and _ircs._tcp for TLS); never on loopback; CHATBOX_NO_MDNS=1 turns it off",
+    )
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="do not serve: check the files of the data folder (--data-dir, or --port's) and "
+        "salvage a damaged one into a fresh file, keeping it beside; stop the server first",
     )
     parser.add_argument("--version", action="version", version=f"chatbox-server {__version__}")
     return parser
@@ -218,6 +250,16 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise UsageError("--tls-cert needs --tls-port (the port for TLS connections)")
     if args.tls_port is not None and not 0 <= args.tls_port <= 65535:
         raise UsageError(f"--tls-port must be between 0 and 65535, got {args.tls_port}")
+    if args.max_connections_per_address < 0:
+        raise UsageError("--max-connections-per-address must be 0 (no limit) or more")
+    try:
+        rate, window = parse_rate(args.connection_rate)
+    except ValueError as exc:
+        raise UsageError(f"--connection-rate: {exc}") from None
+    try:
+        exempt = (*LOOPBACK, *(str(parse_network(item)) for item in args.exempt))
+    except ValueError as exc:
+        raise UsageError(f"--exempt: {exc}") from None
     data_dir: Path | None = args.data_dir
     if data_dir is None and not args.no_history:
         data_dir = default_data_dir(args.tls_port if args.tls_only else args.port)
@@ -237,6 +279,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         require_accounts=args.require_accounts,
         oper_accounts=tuple(args.oper_account),
         nick_protect_s=args.nick_protect,
+        max_connections_per_address=args.max_connections_per_address,
+        connection_rate=rate,
+        connection_rate_window=window,
+        exempt=exempt,
     )
 
 
@@ -269,6 +315,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging()
+    if args.repair:  # one line per data file; 0 when each is usable now
+        from app.server import accounts, history, storage
+
+        lines, ok = storage.repair_folder(args.data_dir or default_data_dir(args.port), {
+            "history": history.SCHEMA, "accounts": accounts.SCHEMA})
+        print("\n".join(lines))
+        return 0 if ok else EXIT_USAGE
     try:
         config = config_from_args(args)
         if config.data_dir is not None:
@@ -291,8 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CertificateError as exc:
         print(f"chatbox-server: TLS: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.Error as exc:  # an unreadable or foreign history.sqlite3 in the data folder
-        print(f"chatbox-server: cannot open the history in {config.data_dir}: {exc}",
+    except DataFileError as exc:  # it names the file and says what to do
+        print(f"chatbox-server: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.Error as exc:  # a data file that opened and then failed (a full disk …)
+        print(f"chatbox-server: cannot use the data folder {config.data_dir}: {exc}",
               file=sys.stderr)
         return EXIT_USAGE
     lines = []

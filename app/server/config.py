@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
+from app.server.guard import LOOPBACK
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,9 @@ class ServerConfig:
     require_accounts: bool = False  # only logged-in users may connect
     oper_accounts: tuple[str, ...] = ()  # accounts that are IRC operators once logged in
     nick_protect_s: float = 30.0  # time to log in before a registered nick is taken away
+    # per address (IPv4, or an IPv6 /64; exempt ones have no limits): app/server/guard.py
+    max_connections_per_address: int = 16  # 0: no limit
+    connection_rate: int = 20  # new connections per connection_rate_window; 0: no limit
+    connection_rate_window: float = 10.0
+    max_tls_handshakes_per_address: int = 8  # unfinished at once; 0: no limit
+    exempt: tuple[str, ...] = LOOPBACK  # ADDRESS or ADDRESS/PREFIX

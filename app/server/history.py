@@ -13,11 +13,12 @@ sorted) for a private conversation, so that only its two parties can read it.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from app.server.storage import open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -88,11 +89,7 @@ class HistoryStore:
         self.path = path
         self.max_age_ms = int(max_age_days * 86_400_000)
         self.max_per_target = max_per_target
-        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
-        if path:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # a process crash loses nothing
-        self._db.executescript(SCHEMA)
+        self._db = open_database(path, SCHEMA, "history", synchronous="NORMAL")
         self.autocommit = True
         self.enabled = True  # False: add() stores nothing (--no-history)
         self._queue: list[tuple[str, str, int, str, str]] = []

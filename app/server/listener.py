@@ -1,6 +1,9 @@
 """The Qt shell around the server core: QTcpServer accepts, one small Peer per connection
 (app/server/peer.py), timers for housekeeping, flood control and write batching.
 
+Both ports accept the same way: a descriptor, limited per address (app/server/guard.py);
+on the TLS port it then becomes a QSslSocket whose handshake runs in app/server/handshakes.py.
+
 Signals:
     client_connected(int, str): a connection (id, address) opened.
     stopped(): after :meth:`ChatServer.stop`, every socket is closed.
@@ -22,16 +25,16 @@ from PySide6.QtNetwork import (
     QSslCertificate,
     QSslConfiguration,
     QSslKey,
-    QSslServer,
     QSslSocket,
     QTcpServer,
-    QTcpSocket,
 )
 
 from app.server.certs import TlsMaterial
 from app.server.config import ServerConfig
 from app.server.core import ServerCore
-from app.server.peer import Peer
+from app.server.guard import AddressGuard
+from app.server.handshakes import Handshake, Handshakes
+from app.server.peer import Peer, refuse
 from app.server.tls_peer import TlsPeer
 
 log = logging.getLogger("chatbox.server")
@@ -39,7 +42,10 @@ log = logging.getLogger("chatbox.server")
 TICK_MS = 500
 CLOSE_GRACE_S = 5.0
 STOP_GRACE_MS = 2000
-HANDSHAKE_TIMEOUT_MS = 10_000  # a TLS client that never finishes its handshake is dropped
+HANDSHAKE_TIMEOUT_MS = 5_000  # a TLS client that never finishes its handshake is dropped
+# The kernel's queue of connections not yet accepted (capped by net.core.somaxconn); Qt's
+# default of 50 overflows when hundreds connect at once, and then SYNs are dropped.
+LISTEN_BACKLOG = 1024
 
 
 class ListenError(Exception):
@@ -60,14 +66,17 @@ def display_host(address: str) -> str:
 
 
 class _Acceptor(QTcpServer):
-    """QTcpServer that hands each accepted descriptor to the ChatServer (no QTcpSocket)."""
+    """QTcpServer that hands each accepted descriptor to the ChatServer (no QTcpSocket).
+    It never queues pending connections, so maxPendingConnections never stops accepting."""
 
-    def __init__(self, owner: ChatServer) -> None:
+    def __init__(self, owner: ChatServer, *, tls: bool = False) -> None:
         super().__init__(owner)
         self._owner = owner
+        self.tls = tls
+        self.setListenBacklogSize(LISTEN_BACKLOG)
 
     def incomingConnection(self, handle: int) -> None:  # Qt override
-        self._owner.accept(handle)
+        self._owner.accept(handle, tls=self.tls)
 
 
 class ChatServer(QObject):
@@ -81,9 +90,17 @@ class ChatServer(QObject):
         self.core = ServerCore(config)
         self.core.history.autocommit = False  # one commit per loop turn: _on_flush_timer
         self._tcp = _Acceptor(self)
-        self._tls: QSslServer | None = None
+        self._tls: _Acceptor | None = None
+        self._handshakes: Handshakes | None = None
         self.tls: TlsMaterial | None = None
         self.handshake_timeout_ms = HANDSHAKE_TIMEOUT_MS
+        self.guard = AddressGuard(
+            max_connections=config.max_connections_per_address,
+            rate=config.connection_rate,
+            window=config.connection_rate_window,
+            max_handshakes=config.max_tls_handshakes_per_address,
+            exempt=config.exempt,
+        )
         self._peers: dict[int, Peer | TlsPeer] = {}
         self._waiting: dict[Peer | TlsPeer, float] = {}
         self._tick = QTimer(self)
@@ -119,16 +136,15 @@ class ChatServer(QObject):
         config.setPrivateKey(key)
         config.setPeerVerifyMode(QSslSocket.PeerVerifyMode.VerifyNone)  # no client certificates
         config.setProtocol(QSsl.SslProtocol.TlsV1_2OrLater)
-        server = QSslServer(self)
-        server.setSslConfiguration(config)
-        server.setHandshakeTimeout(self.handshake_timeout_ms)
-        server.pendingConnectionAvailable.connect(self._on_tls_ready)
-        server.errorOccurred.connect(self._on_tls_error)
-        self._tls, self.tls = server, material
-        return self._listen(server, host, port)
+        if self._tls is None or self._handshakes is None:
+            self._tls = _Acceptor(self, tls=True)
+            self._handshakes = Handshakes(self)
+        self._handshakes.configuration = config
+        self.tls = material
+        return self._listen(self._tls, host, port)
 
-    def _listen(self, server: QTcpServer, host: str | None, port: int) -> tuple[str, int]:
-        if not QSslSocket.supportsSsl() and isinstance(server, QSslServer):
+    def _listen(self, server: _Acceptor, host: str | None, port: int) -> tuple[str, int]:
+        if server.tls and not QSslSocket.supportsSsl():
             raise ListenError("TLS is not available: Qt found no OpenSSL 3 library")
         if host is None:
             address = QHostAddress(QHostAddress.SpecialAddress.Any)
@@ -176,8 +192,8 @@ class ChatServer(QObject):
         return self._tls.serverPort() if self._tls is not None and self._tls.isListening() else 0
 
     # ---------------------------------------------------------------- sockets
-    def accept(self, handle: int) -> None:
-        """A new connection's descriptor, from the acceptor."""
+    def accept(self, handle: int, *, tls: bool = False) -> None:
+        """A new connection's descriptor, from an acceptor (``tls``: the TLS port's)."""
         sock = socket.socket(fileno=handle)
         if self._stopped:
             sock.close()
@@ -190,35 +206,44 @@ class ChatServer(QObject):
         except OSError:  # already gone
             sock.close()
             return
+        key = self.guard.key(host)
+        if tls and not self.guard.start_handshake(key):
+            log.info("TLS connection from %s closed: too many unfinished handshakes", host)
+            sock.close()
+            return
+        refusal = self.guard.admit(key)
+        if refusal is not None:
+            log.info("connection from %s refused: %s", host, refusal)
+        if tls:
+            assert self._handshakes is not None
+            deadline = _now() + self.handshake_timeout_ms / 1000
+            self._handshakes.start(sock, Handshake(host, key, refusal, deadline))
+            return
+        if refusal is not None:
+            refuse(sock, refusal)
+            return
         peer = Peer(self, sock)
+        peer.key = key
         self._peers[peer.fd] = peer
         peer.client = self.core.connect(host, peer.write, peer.close)
         self.client_connected.emit(peer.client.id, host)
 
-    @Slot()
-    def _on_tls_ready(self) -> None:
-        """Connections whose TLS handshake is done."""
-        assert self._tls is not None
-        while self._tls.hasPendingConnections():
-            sock = self._tls.nextPendingConnection()
-            if not isinstance(sock, QSslSocket):
-                continue
-            if self._stopped:
-                sock.abort()
-                sock.deleteLater()
-                continue
-            host = display_host(sock.peerAddress().toString())
-            peer = TlsPeer(self, sock)
-            self._peers[peer.fd] = peer
-            peer.client = self.core.connect(host, peer.write, peer.close, secure=True)
-            log.info("#%d: %s", peer.client.id, peer.protocol)
-            self.client_connected.emit(peer.client.id, host)
+    def tls_established(self, sock: QSslSocket, shake: Handshake) -> None:
+        """A connection whose TLS handshake is done, from the handshakes in progress."""
+        peer = TlsPeer(self, sock)
+        self._peers[peer.fd] = peer
+        if shake.refusal is not None:  # now it can read why
+            peer.write(f"ERROR :{shake.refusal}\r\n".encode())
+            peer.close(abort=False)
+            return
+        peer.key = shake.key
+        peer.client = self.core.connect(shake.host, peer.write, peer.close, secure=True)
+        log.info("#%d: %s", peer.client.id, peer.protocol)
+        self.client_connected.emit(peer.client.id, shake.host)
 
-    @Slot(QTcpSocket, QAbstractSocket.SocketError)
-    def _on_tls_error(self, sock: QTcpSocket, error: QAbstractSocket.SocketError) -> None:
-        """A handshake failed or timed out: QSslServer drops that socket; we say why."""
-        log.info("TLS handshake with %s failed: %s", sock.peerAddress().toString(),
-                 sock.errorString() or error.name)
+    @property
+    def handshakes_in_progress(self) -> int:
+        return self._handshakes.in_progress if self._handshakes is not None else 0
 
     def received(self, peer: Peer | TlsPeer, data: bytes) -> None:
         """Bytes from ``peer``: to the core, and flood control's timer if it held lines back."""
@@ -244,6 +269,8 @@ class ChatServer(QObject):
     def forget(self, peer: Peer | TlsPeer) -> None:
         """``peer``'s socket is closing: drop every reference to it."""
         self._peers.pop(peer.fd, None)
+        self.guard.release(peer.key)
+        peer.key = None
         self._waiting.pop(peer, None)
         if self._stopped and not self._peers:
             QTimer.singleShot(0, self, self.stopped.emit)  # cancelled with us
@@ -291,6 +318,7 @@ class ChatServer(QObject):
     @Slot()
     def _on_tick(self) -> None:
         self.core.tick()
+        self.guard.tick()
         now = _now()
         for peer in list(self._peers.values()):
             if peer.closing_since is not None and now - peer.closing_since > CLOSE_GRACE_S:
@@ -303,6 +331,8 @@ class ChatServer(QObject):
         self._tcp.close()
         if self._tls is not None:
             self._tls.close()
+        if self._handshakes is not None:
+            self._handshakes.abort_all()
         self._tick.stop()
         self._flood_timer.stop()
         self.core.shutdown(reason)

@@ -14,6 +14,7 @@ writable; past the send-queue limit the peer is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from typing import TYPE_CHECKING
@@ -25,7 +26,10 @@ from app.server.state import Client
 if TYPE_CHECKING:
     from app.server.listener import ChatServer
 
+# One recv takes what the kernel has, up to this; the line reader keeps at most an unfinished
+# line's worth (app/protocol/framing.py MAX_BUFFER) of it between reads.
 READ_SIZE = 65536
+DRAIN_READS = 16  # a refused connection's unread bytes, read before it is closed
 
 
 class Peer:
@@ -37,6 +41,7 @@ class Peer:
         "client",
         "closing_since",
         "fd",
+        "key",
         "pending",
         "reader",
         "server",
@@ -49,6 +54,7 @@ class Peer:
         self.sock = sock
         self.fd = sock.fileno()
         self.client: Client | None = None
+        self.key: str | None = None  # its address as the listener's guard counts it
         self.closing_since: float | None = None
         self.pending: list[bytes] | None = None
         self.backlog = b""
@@ -172,3 +178,18 @@ class Peer:
         self.backlog = b""
         self.server.forget(self)
         self.sock.close()
+
+
+def refuse(sock: socket.socket, reason: str) -> None:
+    """Close a connection the server does not take, telling it why in one ``ERROR`` line.
+
+    What it already sent is read first: closing a socket with unread bytes sends a reset,
+    which can reach the client before the ERROR does and make it lose the ERROR.
+    """
+    with contextlib.suppress(OSError):
+        for _ in range(DRAIN_READS):
+            if not sock.recv(READ_SIZE):
+                break
+    with contextlib.suppress(OSError):
+        sock.send(f"ERROR :{reason}\r\n".encode())
+    sock.close()

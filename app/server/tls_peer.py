@@ -1,4 +1,5 @@
-"""One TLS connection: a QSslSocket handed over by QSslServer once its handshake is done.
+"""One TLS connection: a QSslSocket handed over once its handshake is done
+(app/server/handshakes.py).
 
 The same face as :class:`app.server.peer.Peer` (write, flush, close, lost, queued_bytes), so
 the server and its core do not care which kind a client came in on. TLS connections cost a
@@ -22,13 +23,16 @@ if TYPE_CHECKING:
 class TlsPeer:
     """A TLS connection and the core's client for it."""
 
-    __slots__ = ("__weakref__", "client", "closing_since", "fd", "pending", "server", "sock")
+    __slots__ = (
+        "__weakref__", "client", "closing_since", "fd", "key", "pending", "server", "sock"
+    )
 
     def __init__(self, server: ChatServer, sock: QSslSocket) -> None:
         self.server = server
         self.sock: QSslSocket | None = sock
         self.fd = int(sock.socketDescriptor())
         self.client: Client | None = None
+        self.key: str | None = None  # its address as the listener's guard counts it
         self.closing_since: float | None = None
         self.pending: list[bytes] | None = None
         sock.setSocketOption(QAbstractSocket.SocketOption.LowDelayOption, 1)

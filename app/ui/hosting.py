@@ -14,6 +14,7 @@ import sqlite3
 from app.server.config import ServerConfig
 from app.server.datadir import default_data_dir
 from app.server.listener import ChatServer, ListenError
+from app.server.storage import DataFileError
 
 log = logging.getLogger("chatbox.ui")
 
@@ -74,8 +75,9 @@ def listen_tls(server: ChatServer, address: str | None, first_port: int) -> str:
 
 def hosted_server(name: str, port: int) -> tuple[ChatServer, str]:
     """A server whose history lives where ``chatbox-server --port PORT`` keeps it, so a
-    restarted host finds it again; in memory for port 0. A folder or database that cannot be
-    used does not stop the chat: history is then kept in memory and the note says why.
+    restarted host finds it again; in memory for port 0. A folder or data file that cannot be
+    used does not stop the chat: history (and accounts) are then kept in memory and the note
+    says why, for a data file in the words of :class:`DataFileError` (which and what to do).
     """
     config = ServerConfig(
         name=name, description="Chatbox hosted chat", data_dir=default_data_dir(port)
@@ -85,8 +87,11 @@ def hosted_server(name: str, port: int) -> tuple[ChatServer, str]:
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         return ChatServer(config), ""
+    except DataFileError as exc:  # damaged, unreadable or another program's: say which
+        log.warning("history and accounts in memory only: %s", exc)
+        note = f"History and accounts are kept in memory only, because {exc}"
     except (OSError, sqlite3.Error) as exc:
         problem = getattr(exc, "strerror", None) or str(exc)
         log.warning("history in memory only: cannot use %s: %s", config.data_dir, problem)
         note = f"History is kept in memory only: cannot use {config.data_dir} ({problem})."
-        return ChatServer(dataclasses.replace(config, data_dir=None)), note
+    return ChatServer(dataclasses.replace(config, data_dir=None)), note

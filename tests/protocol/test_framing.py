@@ -1,7 +1,8 @@
 """Splitting a byte stream into lines, and the protocol's size limits (app/protocol/framing.py).
 
 Limits: modern-irc index.md "Message Format" (512 bytes with CR LF) and ircv3 message-tags.md
-"Size limit" (client tag data at most 4094 bytes, 417 ERR_INPUTTOOLONG otherwise).
+"Size limit" (client tag data at most 4094 bytes, 417 ERR_INPUTTOOLONG otherwise; the whole
+tag section at most 8191 bytes, so no legal line is longer than 8191 + 512 bytes).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from app.protocol.framing import (
     MAX_BUFFER,
     MAX_CLIENT_TAGS,
     MAX_LINE_BODY,
+    MAX_TAG_SECTION,
     LineReader,
     decode_line,
 )
@@ -110,7 +112,21 @@ def _body(size: int) -> bytes:
 def test_limit_constants() -> None:
     assert MAX_LINE_BODY == 510
     assert MAX_CLIENT_TAGS == 4094
-    assert MAX_BUFFER == 64 * 1024
+    assert MAX_TAG_SECTION == 8191
+    assert MAX_BUFFER == 8191 + 512 == 8703  # a legal line's most, CR LF included
+
+
+def test_the_longest_legal_line_passes_the_reader_and_the_decoder() -> None:
+    tags = b"@+a=" + b"v" * (MAX_TAG_SECTION - 5) + b" "
+    assert len(tags) == MAX_TAG_SECTION
+    raw = tags + _body(510)
+    reader = LineReader()
+    assert reader.feed(raw + b"\r") == []
+    assert reader.pending == MAX_BUFFER - 1  # the most an unfinished line ever holds
+    (line,) = reader.feed(b"\n")
+    assert line == raw
+    with pytest.raises(LineTooLong):  # legal framing; the client-tag limit is decode's job
+        decode_line(line)
 
 
 def test_body_of_510_bytes_is_accepted() -> None:
@@ -175,7 +191,7 @@ def test_body_after_tags_has_its_own_limit() -> None:
     assert info.value.tags is False
 
 
-def test_64_kib_without_a_newline_overflows() -> None:
+def test_a_legal_lines_worth_without_a_newline_overflows() -> None:
     reader = LineReader()
     with pytest.raises(BufferOverflow):
         reader.feed(b"x" * MAX_BUFFER)
@@ -183,12 +199,12 @@ def test_64_kib_without_a_newline_overflows() -> None:
     assert isinstance(BufferOverflow("x"), RemoteProtocolError)
 
 
-def test_one_byte_under_64_kib_is_still_buffered() -> None:
+def test_one_byte_under_the_cap_is_still_buffered() -> None:
     reader = LineReader()
     assert reader.feed(b"x" * (MAX_BUFFER - 1)) == []
     assert reader.pending == MAX_BUFFER - 1
     # the line then completes; decode_line refuses it as too long, the connection can go on
-    (line,) = reader.feed(b"\r\n")
+    (line,) = reader.feed(b"\n")
     with pytest.raises(LineTooLong):
         decode_line(line)
     assert reader.pending == 0
@@ -196,8 +212,8 @@ def test_one_byte_under_64_kib_is_still_buffered() -> None:
 
 def test_overflow_in_small_pieces() -> None:
     reader = LineReader()
-    chunk = b"x" * 1024
-    for _ in range(MAX_BUFFER // len(chunk) - 1):
+    chunk = b"x" * 1000
+    for _ in range(MAX_BUFFER // len(chunk)):
         assert reader.feed(chunk) == []
     with pytest.raises(BufferOverflow):
         reader.feed(chunk)
@@ -207,6 +223,24 @@ def test_overflow_after_complete_lines_in_the_same_chunk() -> None:
     reader = LineReader()
     with pytest.raises(BufferOverflow):
         reader.feed(b"PING a\r\n" + b"x" * MAX_BUFFER)
+
+
+def test_a_finished_line_over_the_cap_overflows_too() -> None:
+    reader = LineReader()
+    with pytest.raises(BufferOverflow):
+        reader.feed(b"x" * MAX_BUFFER + b"\r\nPING a\r\n")
+    assert reader.pending == 0
+    with pytest.raises(BufferOverflow):  # the same cut in two: the same answer
+        reader.feed(b"x" * 5000)
+        reader.feed(b"x" * (MAX_BUFFER - 5000) + b"\r\n")
+
+
+def test_a_fast_sender_never_leaves_more_than_the_cap_pending() -> None:
+    reader = LineReader()
+    for _ in range(100):  # big reads, each ending a line, then lines, then nearly one more
+        chunk = b"\n" + b"PING a\r\n" * 6000 + b"y" * (MAX_BUFFER - 1)
+        assert len(reader.feed(chunk)) == 6001
+        assert reader.pending <= MAX_BUFFER - 1
 
 
 def test_custom_max_buffer() -> None:
@@ -263,6 +297,25 @@ def test_property_reader_decoder_and_parser_raise_only_our_errors(chunks: list[b
                 continue  # the line is dropped, the peer stays
             with contextlib.suppress(RemoteProtocolError):
                 parse(text)
+
+
+_SHORT_LINES = st.lists(st.sampled_from([b"x", b"xxxxx", b"\r", b"\n", b"\r\n"]), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SHORT_LINES.map(b"".join), st.lists(st.integers(0, 300), max_size=8))
+def test_property_overflow_does_not_depend_on_chunking(stream: bytes, cuts: list[int]) -> None:
+    limit = 16
+    longest = max(len(part) for part in stream.split(b"\n"))
+    pieces = sorted({min(c, len(stream)) for c in cuts} | {0, len(stream)})
+    reader = LineReader(max_buffer=limit)
+    overflowed = False
+    try:
+        for start, end in itertools.pairwise(pieces):
+            reader.feed(stream[start:end])
+    except BufferOverflow:
+        overflowed = True
+    assert overflowed == (longest >= limit)
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,6 +4,8 @@ client keeps chatting."""
 from __future__ import annotations
 
 import os
+import re
+import resource
 import signal
 import socket
 import struct
@@ -11,9 +13,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from app.protocol.framing import MAX_BUFFER, MAX_TAG_SECTION
 from tests.conftest import StartServer
 from tests.support import ROOT, TIMEOUT, Clients, IrcClient, ServerProcess
 
@@ -67,17 +71,92 @@ def test_client_tags_over_4094_bytes_get_417(connect: Connect) -> None:
     assert_still_chatting(alice, bob)
 
 
-def test_64_kib_without_newline_disconnects_with_error(connect: Connect) -> None:
+def test_more_than_a_legal_line_without_newline_disconnects_with_error(connect: Connect) -> None:
     alice, bob = pair_in_room(connect)
-    alice.send_raw(b"PRIVMSG #room :" + b"z" * (64 * 1024))
+    alice.send_raw(b"PRIVMSG #room :" + b"z" * (MAX_BUFFER - 15))  # 8,703 bytes: one too many
     lines = alice.until_closed()
-    assert lines and lines[-1].startswith("ERROR :")
+    assert lines == ["ERROR :Input line too long (no line ending)"]
     quit_msg = bob.expect("QUIT")
     assert quit_msg.source is not None and quit_msg.source.startswith("alice!")
     carol = connect("carol")
     carol.send("JOIN #room")
     carol.sync()
     assert_still_chatting(carol, bob)
+
+
+def test_the_longest_legal_line_may_arrive_slowly_and_the_client_stays(connect: Connect) -> None:
+    alice, bob = pair_in_room(connect)
+    tags = b"@+big=" + b"v" * (MAX_TAG_SECTION - 7) + b" "  # 8,191 bytes of tags
+    line = tags + b"PRIVMSG #room :" + b"w" * (510 - 15) + b"\r"
+    assert len(line) == MAX_BUFFER - 1
+    alice.send_raw(line)  # all but its LF: the most a connection may hold unfinished
+    alice.send_raw(b"\n")
+    assert [m.command for m in alice.sync()] == ["417"]  # the client tags are over 4094
+    assert_still_chatting(alice, bob)
+
+
+def _rss_kib(pid: int) -> int:
+    found = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    assert found is not None
+    return int(found.group(1))
+
+
+def _wait_until_read(port: int, count: int, timeout: float = TIMEOUT) -> None:
+    """Until the server holds ``count`` connections on ``port`` with nothing left unread in
+    their kernel buffers. Polled: /proc/net/tcp is the only place that tells."""
+    deadline = time.monotonic() + timeout
+    while True:
+        queued, held = 0, 0
+        for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = row.split()
+            if int(fields[1].rpartition(":")[2], 16) == port and fields[3] == "01":
+                held += 1
+                queued += int(fields[4].rpartition(":")[2], 16)
+        if held == count and queued == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{held} connections, {queued} bytes unread after {timeout} s")
+        time.sleep(0.05)
+
+
+def test_1000_unfinished_lines_cost_the_server_under_16_mib(start_server: StartServer) -> None:
+    """A connection holds at most one legal line's worth unfinished: 1,000 of them sending
+    8,000 bytes each cost about 8 MiB of buffers, and the connections themselves about 4."""
+    count, want = 1000, 2 * 1000 + 200
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < want:
+        if hard != resource.RLIM_INFINITY and hard < want:
+            pytest.fail(f"this test needs {want} open files; the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))  # the server inherits it
+    socks: list[socket.socket] = []
+    try:
+        server = start_server("--max-connections-per-address", "0")
+        before = _rss_kib(server.proc.pid)
+        socks = [socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+                 for _ in range(count)]
+        for sock in socks:
+            sock.sendall(b"PING :up\r\n")
+        for sock in socks:  # the server has taken every one
+            got = b""
+            while b"PONG" not in got:
+                chunk = sock.recv(512)
+                assert chunk, "closed"
+                got += chunk
+        for sock in socks:
+            sock.sendall(b"PRIVMSG #room :" + b"u" * (8000 - 15))
+        _wait_until_read(server.port, count)
+        grown = _rss_kib(server.proc.pid) - before
+        assert grown < 16 * 1024, f"{grown} KiB for {count} connections"
+        over = socks[0]
+        over.sendall(b"u" * (MAX_BUFFER - 8000))  # past the cap: not a line any more
+        got = b""
+        while chunk := over.recv(4096):
+            got += chunk
+        assert got.endswith(b"ERROR :Input line too long (no line ending)\r\n")
+    finally:
+        for sock in socks:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_bare_lf_crlf_nul_and_invalid_utf8_never_break_the_server(connect: Connect) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.protocol.message import Message
+from app.server.commands.welcome import MAXLIST
 from tests.conftest import StartServer
 from tests.support import IrcClient, numerics, only
 
@@ -167,6 +168,31 @@ def test_invite_exception_without_invite_only_keeps_the_channel_open(connect: Co
     mode(alice, "#room +I bob!*@*")
     carol = connect("carol")
     assert only(join(carol), "JOIN")[0].params == ("#room",)
+
+
+def test_a_full_list_refuses_the_next_mask_with_478(connect: Connect) -> None:
+    alice, = setup_room(connect, "alice")
+    isupport = " ".join(" ".join(m.params) for m in alice.received if m.command == "005")
+    assert f"MAXLIST=beI:{MAXLIST}" in isupport.split()
+    bans = MAXLIST - 3
+    for first in range(0, bans, 4):  # four masks per MODE (MODES=4)
+        masks = [f"b{n}!*@*" for n in range(first, min(first + 4, bans))]
+        mode(alice, f"#room +{'b' * len(masks)} {' '.join(masks)}")
+    mode(alice, "#room +ee e1!*@* e2!*@*")  # one entry left: the limit is for b, e and I together
+    got = mode(alice, "#room +II i1!*@* i2!*@*")
+    assert [m.params for m in only(got, "MODE")] == [("#room", "+I", "i1!*@*")]
+    assert [m.params for m in only(got, "478")] == [
+        ("alice", "#room", "I", "Channel list is full")
+    ]
+    assert [m.params for m in only(mode(alice, "#room +b late!*@*"), "478")] == [
+        ("alice", "#room", "b", "Channel list is full")
+    ]
+    assert len(only(mode(alice, "#room +b"), "367")) == bans
+    assert numerics(mode(alice, "#room +I")) == ["346", "347"]
+    mode(alice, "#room -b b0!*@*")  # a free entry again
+    assert [m.params for m in only(mode(alice, "#room +I i2!*@*"), "MODE")] == [
+        ("#room", "+I", "i2!*@*")
+    ]
 
 
 # ------------------------------------------------------------------ +k

@@ -211,7 +211,11 @@ def _change_list(
     folded = irc_lower(mask)
     existing = [e for e in entries if irc_lower(e.mask) == folded]
     if sign == "+":
-        if existing or len(entries) >= MAXLIST:
+        if existing:
+            return False
+        # ISUPPORT says MAXLIST=beI:N: N entries for the three lists together.
+        if sum(len(channel.lists[other]) for other in LIST_MODES) >= MAXLIST:
+            core.reply(client, rpl.ERR_BANLISTFULL, channel.name, letter, "Channel list is full")
             return False
         entries.append(ListEntry(mask, client.nick, int(core.wall_clock())))
         return True
