@@ -336,7 +336,8 @@ class ServerCore:
             self.remember_whowas(client)
             for channel in list(client.channels.values()):
                 self.remove_member(channel, client)
-            self.nicks.pop(client.folded, None)
+        if self.nicks.get(client.folded) is client:  # registered or not: the nick is free
+            del self.nicks[client.folded]
         self.clients.discard(client)
         self.guarded.pop(client, None)
         log.info("quit #%d %s (%s)", client.id, client.nick, reason)

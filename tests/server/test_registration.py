@@ -194,6 +194,31 @@ def test_nick_is_free_again_after_quit(connect: Connect) -> None:
     assert connect("alice").nick == "alice"
 
 
+@pytest.mark.parametrize("leave", ["QUIT :never registered", "drop"])
+def test_a_nick_held_by_a_connection_that_never_registered_is_free_when_it_goes(
+    connect: Connect, leave: str
+) -> None:
+    squatter = connect()
+    squatter.send("NICK alice")  # no USER: never registered
+    squatter.sync()
+    if leave == "drop":
+        squatter.close()
+    else:
+        squatter.send(leave)
+        squatter.until_closed()
+    alice = connect()
+    for _ in range(50):  # a dropped link is noticed a moment later: try until it is
+        alice.send("NICK alice")
+        alice.send("PING nick")
+        answers = [alice.read()]
+        while answers[-1].command != "PONG":
+            answers.append(alice.read())
+        if not any(m.command == "433" for m in answers):
+            break
+    alice.send("USER u 0 * :Alice")
+    assert alice.expect("001").params[0] == "alice"
+
+
 @pytest.mark.parametrize("line", ["USER u 0 *", "USER u", "USER", "USER u 0 * :", "USER  0 * :R"])
 def test_user_with_too_few_params_or_empty_fields_gets_461(connect: Connect, line: str) -> None:
     client = connect()
