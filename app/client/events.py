@@ -57,7 +57,8 @@ class IrcEvents:
             self._history_line(self._batches[batch], msg)
             return
         if msg.command == "FAIL" and msg.param(0) == "CHATHISTORY":
-            for name in msg.params[1:-1]:  # the target is among the parameters
+            for param in msg.params[1:-1]:  # the target, or the reference, is among them
+                name = self._outbox.room_of(param) or param
                 if self._outbox.resyncing(name):
                     self._outbox.resynced(name)
         if (msg.command.isdecimal() and msg.command[0] in "45") or msg.command == "FAIL":

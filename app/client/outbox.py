@@ -52,6 +52,7 @@ class Outbox(QObject):
         self._items: list[Outgoing] = []
         self._labels = itertools.count(1)
         self._resyncing: set[str] = set()  # folded rooms still catching up after a reconnect
+        self._resync_refs: dict[str, str] = {}  # "msgid=…" asked after → its folded room
         self._resync_timer = QTimer(self)
         self._resync_timer.setSingleShot(True)
         self._resync_timer.timeout.connect(self._resync_all)
@@ -184,10 +185,19 @@ class Outbox(QObject):
         """After a reconnect: messages for these rooms wait until their catch-up is in."""
         fold = self._session.connection.info.fold
         self._resyncing = {fold(name) for name in names}
+        self._resync_refs.clear()
 
-    def expect_resync(self, name: str) -> None:
-        """One more room to wait for (a private chat whose history was asked for)."""
-        self._resyncing.add(self._session.connection.info.fold(name))
+    def expect_resync(self, name: str, reference: str) -> None:
+        """One more room to wait for (a private chat whose history was asked for, after
+        ``reference``: a FAIL naming it, when the server has no such message for us, ends
+        the wait — a guest's new connection has no private history of its own yet)."""
+        folded = self._session.connection.info.fold(name)
+        self._resyncing.add(folded)
+        self._resync_refs[reference] = folded
+
+    def room_of(self, reference: str) -> str | None:
+        """The room whose catch-up was asked for after ``reference``, if one was."""
+        return self._resync_refs.get(reference)
 
     def resync_requested(self) -> None:
         """Every catch-up was asked for: wait for them at most RESYNC_TIMEOUT_MS, and send

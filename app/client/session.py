@@ -302,7 +302,7 @@ class ChatSession(QObject):
                 continue
             seen = last_msgid(room)
             if seen and self._events.can_replay():  # private chats have no JOIN: catch up now
-                self._outbox.expect_resync(room.name)
+                self._outbox.expect_resync(room.name, f"msgid={seen}")
                 self.connection.send(
                     f"CHATHISTORY AFTER {room.name} msgid={seen} {self.history_lines}"
                 )

@@ -22,7 +22,8 @@ from app.protocol.message import Message, add_tag, format_line, parse, serialize
 from app.protocol.sasl import Backoff
 from app.server.accounts import AccountStore
 from app.server.config import ServerConfig
-from app.server.history import HistoryStore, format_ms
+from app.server.guard import RecentAttempts, address_key, parse_network
+from app.server.history import HistoryStore, format_ms, view_key
 from app.server.state import (
     TAG_ACCOUNT,
     TAG_MESSAGE_TAGS,
@@ -81,10 +82,13 @@ class ServerCore:
         )
         self.history.enabled = config.history
         self.history.prune(int(wall_clock() * 1000))
+        self.history.forget_guests()
         self.accounts = AccountStore(
             config.data_dir / "accounts.sqlite3" if config.data_dir else None
         )
-        self.logins = Backoff(clock)  # failed logins, per account and per address
+        self.logins = Backoff(clock)  # failed logins, per address and account from it
+        self.registrations = RecentAttempts(config.register_per_hour, 3600.0, clock)
+        self.exempt = tuple(parse_network(text) for text in config.exempt)
         self.guarded: dict[Client, float] = {}  # on a registered nick: rename at this time
         self.secret = os.urandom(32)  # keys for accounts that do not exist (SCRAM)
         self._ticks = 0
@@ -184,6 +188,11 @@ class ServerCore:
         if handler is None:
             self.reply(client, rpl.ERR_UNKNOWNCOMMAND, command, "Unknown command")
             return
+        if self.guarded and client in self.guarded:
+            from app.server.commands.accounts import acts_as_owner, refuse_unverified
+
+            if acts_as_owner(msg):
+                handler = refuse_unverified
         label = msg.tags.get("label") if msg.tags else None
         if label and "labeled-response" in client.caps:
             self._dispatch_labeled(client, msg, handler, label)
@@ -306,6 +315,23 @@ class ServerCore:
                 )
             member.write(data)
 
+    # ---------------------------------------------------------------- private history
+    def owner(self, client: Client) -> str:
+        """Whose private history ``client`` writes and reads: its account (``@name``), or,
+        for a guest, this very connection (``~run.id``), which nobody else can ever be."""
+        if client.account:
+            return "@" + irc_lower(client.account)
+        return f"~{self._msgid_prefix}.{client.id}"
+
+    def store_private(
+        self, msgid: str, sender: Client, recipient: Client, ms: int, line: str, tags: str
+    ) -> None:
+        """A private message, in the view of each of its two parties."""
+        history = self.history
+        for owner, peer in ((sender, recipient), (recipient, sender)):
+            history.add(msgid, view_key(self.owner(owner), peer.folded), ms, line, tags)
+            owner.has_views = True
+
     def common_peers(self, client: Client, *, include_self: bool) -> list[Client]:
         """Everyone who shares a channel with ``client``, each once."""
         seen: dict[Client, None] = {client: None} if include_self else {}
@@ -340,6 +366,8 @@ class ServerCore:
             del self.nicks[client.folded]
         self.clients.discard(client)
         self.guarded.pop(client, None)
+        if client.has_views and not client.account:
+            self.history.forget_views(self.owner(client))
         log.info("quit #%d %s (%s)", client.id, client.nick, reason)
         if error is not None:
             text = error or f"Closing Link: {client.host} ({reason})"
@@ -373,6 +401,7 @@ class ServerCore:
         self._ticks += 1
         if self._ticks % PRUNE_EVERY_TICKS == 0:
             self.history.prune(int(self.wall_clock() * 1000))
+        self.registrations.prune()
         if self.guarded:
             from app.server.commands.accounts import rename_guests
 
@@ -417,6 +446,10 @@ class ServerCore:
         self.max_users = max(self.max_users, self.registered_count)
 
     # ---------------------------------------------------------------- lookups
+    def address_key(self, client: Client) -> str | None:
+        """What limits per address count ``client`` as; None when its address is exempt."""
+        return address_key(client.host, self.exempt)
+
     def find_nick(self, nick: str) -> Client | None:
         return self.nicks.get(irc_lower(nick))
 

@@ -33,6 +33,7 @@ class Client:
         "closed",
         "connected_at",
         "folded",
+        "has_views",
         "host",
         "id",
         "inbox",
@@ -72,6 +73,7 @@ class Client:
         self.secure = False  # came in over TLS
         self.account: str | None = None  # logged in as (SASL or REGISTER)
         self.sasl: SaslSession | None = None  # an AUTHENTICATE exchange in progress
+        self.has_views = False  # private messages stored in its view of history
         self.nick = "*"
         self.folded = ""
         self.user = ""

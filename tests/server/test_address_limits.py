@@ -11,9 +11,9 @@ import socket
 
 import pytest
 
-from app.server.cli import UsageError, build_parser, config_from_args
 from app.server.config import ServerConfig
 from app.server.guard import LOOPBACK, TOO_FAST, TOO_MANY, AddressGuard, parse_network, parse_rate
+from app.server.options import UsageError, build_parser, config_from_args
 from tests.conftest import StartServer
 from tests.support import TIMEOUT, IrcClient, in_room
 

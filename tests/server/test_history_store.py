@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.server.history import HistoryStore, format_ms, pair_key, parse_time
+import sqlite3
+from pathlib import Path
+
+from app.server.history import HistoryStore, format_ms, parse_time, view_key
 
 
 def test_retention_by_count_keeps_the_newest_per_room() -> None:
@@ -33,4 +36,42 @@ def test_a_msgid_is_stored_once_and_times_round_trip() -> None:
     ms = parse_time(stamp)
     assert ms is not None and format_ms(ms) == stamp
     assert parse_time("yesterday") is None
-    assert pair_key("bob", "alice") == pair_key("alice", "bob") == "alice bob"
+
+
+def test_a_private_message_is_in_each_partys_view_and_views_move_or_go() -> None:
+    store = HistoryStore()
+    for key in (view_key("@gina", "frank"), view_key("~run.7", "gina")):
+        store.add("m1", key, 5, ":gina!u@h PRIVMSG frank :hi")
+    assert len(store.latest("@gina frank", 10)) == len(store.latest("~run.7 gina", 10)) == 1
+    assert store.latest("@gin frank", 10) == [] and store.latest("@ginax frank", 10) == []
+    targets = store.targets(["#none"], "@gina", 0, 10, 10)
+    assert targets == [("@gina frank", 5)]
+    store.move_views("~run.7", "@frank")  # the guest logged in
+    assert [m.msgid for m in store.latest("@frank gina", 10)] == ["m1"]
+    assert store.latest("~run.7 gina", 10) == []
+    store.add("m2", view_key("~run.8", "gina"), 6, ":x PRIVMSG gina :guest")
+    store.forget_guests()
+    assert store.latest("~run.8 gina", 10) == [] and len(store.latest("@gina frank", 10)) == 1
+    store.forget_views("@gina")
+    assert store.latest("@gina frank", 10) == []
+
+
+def test_a_file_of_before_views_is_upgraded_and_keeps_its_rooms(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE messages (seq INTEGER PRIMARY KEY, msgid TEXT NOT NULL UNIQUE, target "
+        "TEXT NOT NULL, ms INTEGER NOT NULL, line TEXT NOT NULL, tags TEXT NOT NULL);"
+        "CREATE INDEX messages_by_target ON messages (target, ms, seq);"
+        "INSERT INTO messages VALUES (1, 'c1', '#room', 5, ':a PRIVMSG #room :kept', '');"
+        "INSERT INTO messages VALUES (2, 'p1', 'frank gina', 6, ':a PRIVMSG gina :x', '');"
+    )
+    old.commit()
+    old.close()
+    store = HistoryStore(path)
+    assert [m.line for m in store.latest("#room", 10)] == [":a PRIVMSG #room :kept"]
+    store.add("p2", "@gina frank", 7, ":a PRIVMSG frank :y")
+    store.add("p2", "@frank gina", 7, ":a PRIVMSG frank :y")  # the same msgid, both views
+    assert len(store.latest("@frank gina", 10)) == len(store.latest("@gina frank", 10)) == 1
+    store.close()
+    assert HistoryStore(path).latest("#room", 10)[0].msgid == "c1"  # upgraded once

@@ -2,9 +2,10 @@
 the account-notify/extended-join/account-tag view of it, and protected nicks.
 
 PLAIN sends the password itself, so it is offered only over TLS or from the loopback
-address. Failed logins slow the next ones per account and per address (Backoff). A nick
-that is a registered account's name must log in within ``nick_protect_s`` or becomes a
-guest nick.
+address. Failed logins slow the next ones from that address, and from that address to that
+account (Backoff), never the account alone: a stranger's guesses cannot lock its owner out.
+A nick that is a registered account's name must log in within ``nick_protect_s`` or
+becomes a guest nick, and cannot talk or join until then.
 """
 
 from __future__ import annotations
@@ -111,9 +112,17 @@ def _start(core: ServerCore, client: Client, mechanism: str) -> None:
     core.send(client, "AUTHENTICATE +")
 
 
+def _throttle_keys(client: Client, account: str) -> tuple[str, ...]:
+    """What failed logins count against: the address, and the account from that address."""
+    if not account:
+        return (client.host,)
+    return client.host, f"{irc_lower(account)} {client.host}"
+
+
 def _locked(core: ServerCore, client: Client, session: SaslSession, account: str) -> bool:
-    """Too many failures for this account or this address: refuse without checking."""
-    wait = core.logins.wait(irc_lower(account), client.host)
+    """Too many failures from this address (to any account, or to this one): refuse
+    without checking."""
+    wait = core.logins.wait(*_throttle_keys(client, account))
     if wait <= 0:
         return False
     client.sasl = None
@@ -128,8 +137,7 @@ def _fail(
 ) -> None:
     client.sasl = None
     if count:
-        keys = [client.host] + ([irc_lower(session.account)] if session.account else [])
-        core.logins.failed(*keys)
+        core.logins.failed(*_throttle_keys(client, session.account))
     log.info("#%d SASL %s failed: %s", client.id, session.mechanism, why)
     core.reply(client, rpl.ERR_SASLFAIL, "SASL authentication failed")
 
@@ -200,9 +208,14 @@ def _send_payload(core: ServerCore, client: Client, payload: bytes) -> None:
 def login(core: ServerCore, client: Client, account: str, *, sasl: bool = True) -> None:
     """``client`` is now ``account``: 900 (and 903 after SASL), ACCOUNT to those who asked."""
     client.sasl = None
+    guest = core.owner(client)
     client.account = account
+    if client.has_views:  # what this connection said and heard as a guest stays its own
+        core.history.move_views(guest, core.owner(client))
     core.guarded.pop(client, None)
-    core.logins.succeeded(irc_lower(account), client.host)
+    # The address's own count stays: logging in to one's own account between guesses at
+    # others' must not buy more guesses.
+    core.logins.succeeded(_throttle_keys(client, account)[-1])
     mask = f"{client.nick}!{client.user or '*'}@{client.host}"
     core.reply(client, rpl.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
     if sasl:
@@ -229,11 +242,42 @@ def grant_oper(core: ServerCore, client: Client) -> None:
 
 
 # ------------------------------------------------------------------ protected nicks
+# What someone on a registered nick may not do before logging in to it: anything that
+# speaks or acts as that person (logging in, NICK, PART, QUIT and queries stay open).
+ACTS_AS_OWNER = frozenset(
+    {"PRIVMSG", "NOTICE", "TAGMSG", "JOIN", "TOPIC", "INVITE", "KICK", "AWAY", "SETNAME"}
+)
+
+
+def reserved(core: ServerCore, client: Client, nick: str) -> bool:
+    """``nick`` is a registered account's name and ``client`` is not logged in to it."""
+    if core.accounts.name(nick) is None:
+        return False
+    return not (client.account and irc_lower(client.account) == irc_lower(nick))
+
+
+def acts_as_owner(msg: Message) -> bool:
+    """``msg`` speaks or acts as its sender (a MODE that changes something does)."""
+    command = msg.command
+    return command in ACTS_AS_OWNER or (command == "MODE" and len(msg.params) > 1)
+
+
+def refuse_unverified(core: ServerCore, client: Client, msg: Message) -> None:
+    """The handler, while ``client`` has yet to log in to the account its nick belongs
+    to, of commands that act as the owner: 477, and nothing done."""
+    command = msg.command
+    core.reply(
+        client, rpl.ERR_NEEDREGGEDNICK, msg.param(0) or command,
+        f"The nickname {client.nick} belongs to a registered account: log in to it "
+        f"(SASL) or change your nickname before you {command}",
+    )
+
+
 def guard_nick(core: ServerCore, client: Client) -> None:
     """A registered account's name used by someone not logged in to it: they have
-    ``nick_protect_s`` to log in, or they are renamed."""
-    owner = core.accounts.name(client.nick)
-    if owner is None or (client.account and irc_lower(client.account) == client.folded):
+    ``nick_protect_s`` to log in (acting as the owner is refused meanwhile), or they are
+    renamed."""
+    if not reserved(core, client, client.nick):
         core.guarded.pop(client, None)
         return
     seconds = core.config.nick_protect_s
@@ -244,7 +288,8 @@ def guard_nick(core: ServerCore, client: Client) -> None:
             core.name,
             "NOTICE",
             (client.nick, f"The nickname {client.nick} belongs to a registered account. Log "
-             f"in to it within {seconds:.0f} s, or your nickname will be changed."),
+             f"in to it within {seconds:.0f} s, or your nickname will be changed; until "
+             "then you cannot talk or join channels."),
             trailing=True,
         ),
     )
@@ -289,6 +334,13 @@ def handle_register(core: ServerCore, client: Client, msg: Message) -> None:
     if not client.folded:
         _register_fail(core, client, "NEED_NICK", "*", "Choose a nickname first")
         return
+    password_needed = core.config.password
+    if password_needed and not hmac.compare_digest(
+        (client.password or "").encode(), password_needed.encode()
+    ):  # REGISTER before connecting must not get round the server's password
+        _register_fail(core, client, "TEMPORARILY_UNAVAILABLE", account,
+                       "Send this server's password (PASS) first")
+        return
     if client.account:
         _register_fail(core, client, "ALREADY_AUTHENTICATED", client.account,
                        "You are already logged in")
@@ -301,11 +353,19 @@ def handle_register(core: ServerCore, client: Client, msg: Message) -> None:
     if holder is not None and holder is not client:
         _register_fail(core, client, "ACCOUNT_EXISTS", account, "That name is someone's nick")
         return
+    address = core.address_key(client)
+    if address is not None and core.registrations.full(address):
+        _register_fail(core, client, "TEMPORARILY_UNAVAILABLE", account,
+                       "Too many accounts were registered from your address; try again later")
+        log.info("#%d REGISTER %s refused: too many from %s", client.id, account, client.host)
+        return
     try:
         core.accounts.register(account, password)
     except AccountError as exc:
         _register_fail(core, client, exc.code, account, str(exc))
         return
+    if address is not None:
+        core.registrations.note(address)
     core.send(client, format_line(core.name, "REGISTER", ("SUCCESS", account,
                                                           f"Account {account} registered"),
                                   trailing=True))

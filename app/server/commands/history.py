@@ -2,7 +2,9 @@
 
 References are ``msgid=…`` or ``timestamp=YYYY-MM-DDThh:mm:ss.sssZ`` (``*`` for LATEST);
 replies come in a ``chathistory`` batch (``draft/chathistory-targets`` for TARGETS), with
-each message's original time and msgid. Private history goes only to its two parties.
+each message's original time and msgid. Private history is read from the asker's own view
+(its account's, or for a guest its connection's: app/server/history.py), so a nick taken
+over never shows what its earlier holder said or heard.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
-from app.server.history import Stored, format_ms, pair_key, parse_time
+from app.server.history import Stored, format_ms, parse_time, view_key
 from app.server.state import TAG_MESSAGE_TAGS
 
 if TYPE_CHECKING:
@@ -86,14 +88,14 @@ def handle_chathistory(core: ServerCore, client: Client, msg: Message) -> None:
 
 
 def _target_key(core: ServerCore, client: Client, name: str) -> str | None:
-    """The history key of ``name`` when ``client`` may read it: a channel it is on, or a
-    private conversation with that nick."""
+    """The history key of ``name`` when ``client`` may read it: a channel it is on, or its
+    own view of the private conversation with that nick."""
     if name[:1] == "#":
         channel = core.find_channel(name)
         return channel.folded if channel is not None and client in channel.members else None
     if not name or " " in name:
         return None
-    return pair_key(client.folded, irc_lower(name))
+    return view_key(core.owner(client), irc_lower(name))
 
 
 def _point(core: ServerCore, key: str, ref: str, *, allow_star: bool) -> tuple[int, int] | None:
@@ -129,14 +131,17 @@ def _targets(core: ServerCore, client: Client, start: str, end: str, limit: int)
         fail(core, client, "INVALID_PARAMS", "TARGETS", start if low is None else end)
         return
     keys = {channel.folded: channel.name for channel in client.channels.values()}
-    for other in core.nicks.values():
-        if other is not client and other.registered:
-            keys[pair_key(client.folded, other.folded)] = other.nick
+    owner = core.owner(client)
     ref = core.new_batch_ref()
     core.send(client, format_line(core.name, "BATCH", (f"+{ref}", "draft/chathistory-targets")))
-    for key, ms in core.history.targets(list(keys), low, high, limit):
+    for key, ms in core.history.targets(list(keys), owner, low, high, limit):
+        name = keys.get(key)
+        if name is None:  # one of our private views: "owner peer"
+            peer = key.rpartition(" ")[2]
+            online = core.nicks.get(peer)
+            name = online.nick if online is not None else peer
         core.send(client, f"@batch={ref} " + format_line(
-            core.name, "CHATHISTORY", ("TARGETS", keys[key], f"timestamp={format_ms(ms)}")))
+            core.name, "CHATHISTORY", ("TARGETS", name, f"timestamp={format_ms(ms)}")))
     core.send(client, format_line(core.name, "BATCH", (f"-{ref}",)))
 
 

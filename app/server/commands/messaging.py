@@ -8,7 +8,7 @@ from app.protocol import numerics as rpl
 from app.protocol.message import Message, format_line, serialize_tags
 from app.server.commands.channels import is_banned
 from app.server.commands.welcome import AWAYLEN
-from app.server.history import format_ms, pair_key
+from app.server.history import format_ms
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -113,7 +113,7 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             (user.nick, text) if not tagmsg else (user.nick,),
             trailing=not tagmsg,
         )
-        core.history.add(msgid, pair_key(client.folded, user.folded), ms, line, client_tags)
+        core.store_private(msgid, client, user, ms, line, client_tags)
         if user is client:
             # Delivered once, without a label; a labeled sender with echo-message also
             # gets its labeled echo (IRCv3 labeled-response).

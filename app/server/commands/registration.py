@@ -11,7 +11,7 @@ from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
 from app.protocol.names import USERLEN, is_valid_nick
-from app.server.commands.accounts import cap_value, grant_oper, guard_nick
+from app.server.commands.accounts import cap_value, grant_oper, guard_nick, reserved
 from app.server.commands.welcome import REALNAMELEN, send_welcome
 
 if TYPE_CHECKING:
@@ -138,6 +138,9 @@ def handle_nick(core: ServerCore, client: Client, msg: Message) -> None:
         return
     if nick == client.nick:
         return
+    if client.registered and core.config.nick_protect_s <= 0 and reserved(core, client, nick):
+        _nick_reserved(core, client, nick)
+        return
     if not client.registered:
         if client.folded and core.nicks.get(client.folded) is client:
             del core.nicks[client.folded]
@@ -147,6 +150,12 @@ def handle_nick(core: ServerCore, client: Client, msg: Message) -> None:
         return
     change_nick(core, client, nick)
     guard_nick(core, client)
+
+
+def _nick_reserved(core: ServerCore, client: Client, nick: str) -> None:
+    """--strict-nicks: a registered account's name is only for who logged in to it."""
+    core.reply(client, rpl.ERR_NICKNAMEINUSE, nick,
+               "Nickname is reserved by a registered account: log in to it (SASL) first")
 
 
 def change_nick(core: ServerCore, client: Client, nick: str) -> None:
@@ -198,6 +207,12 @@ def try_register(core: ServerCore, client: Client) -> None:
             client, "Closing Link: this server is for account holders only (log in with SASL)"
         )
         log.info("#%d refused: not logged in", client.id)
+        return
+    if core.config.nick_protect_s <= 0 and reserved(core, client, client.nick):
+        nick = client.nick
+        del core.nicks[client.folded]
+        client.nick, client.folded = "*", ""
+        _nick_reserved(core, client, nick)  # the client picks another nick
         return
     core.mark_registered(client)
     client.last_message = core.clock()
