@@ -265,11 +265,10 @@ def acts_as_owner(msg: Message) -> bool:
 def refuse_unverified(core: ServerCore, client: Client, msg: Message) -> None:
     """The handler, while ``client`` has yet to log in to the account its nick belongs
     to, of commands that act as the owner: 477, and nothing done."""
-    command = msg.command
     core.reply(
-        client, rpl.ERR_NEEDREGGEDNICK, msg.param(0) or command,
-        f"The nickname {client.nick} belongs to a registered account: log in to it "
-        f"(SASL) or change your nickname before you {command}",
+        client, rpl.ERR_NEEDREGGEDNICK, msg.param(0) or msg.command,
+        f"The nickname {client.nick} belongs to a registered account: log in to that "
+        "account, or choose another nickname, before you talk or join channels",
     )
 
 
