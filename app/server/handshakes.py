@@ -6,11 +6,11 @@ way the plain one does, and each waits here. There is no ceiling on how many wai
 the listener caps unfinished ones per address (app/server/guard.py), and one timer drops each
 that is not done by its deadline. A finished one goes to the listener, which makes it a TlsPeer.
 
-A connection that has sent nothing yet is only a socket and a read notifier (about 3 KiB);
-it becomes a QSslSocket (setSocketDescriptor, startServerEncryption) when its first bytes
-arrive. Measured here, a QSslSocket in server mode costs about 70 KiB before the client has
-said a word (Qt's OpenSSL backend makes an SSL context for each), so 1,000 silent connections
-would hold 70 MiB.
+A connection that has sent nothing yet is only a socket, watched for its first bytes by the
+server's poller (app/server/poller.py) as plain connections are; it becomes a QSslSocket
+(setSocketDescriptor, startServerEncryption) when they arrive. Measured here, a QSslSocket in
+server mode costs about 70 KiB before the client has said a word (Qt's OpenSSL backend makes
+an SSL context for each), so 1,000 silent connections would hold 70 MiB.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketDescriptor, QSocketNotifier, QTimer, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtNetwork import QAbstractSocket, QSslConfiguration, QSslSocket
 
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ class Handshake:
     key: str | None  # its address as counted (guard.py); None: exempt
     refusal: str | None  # not admitted: once encrypted it gets ERROR with this and is closed
     deadline: float
-    raw: socket.socket | None = None  # until the client's first bytes
-    quiet: QSocketNotifier | None = None  # says when they came
+    raw: socket.socket | None = None  # until the client's first bytes, watched by the poller
     sock: QSslSocket | None = None  # from then on
     ended: bool = False  # done, failed or timed out: the deadline queue skips it
 
@@ -54,7 +53,7 @@ class Handshakes(QObject):
         super().__init__(server)
         self._server = server
         self.configuration = QSslConfiguration.defaultConfiguration()  # the listener sets it
-        self._quiet: dict[QSocketNotifier, Handshake] = {}
+        self._quiet: set[Handshake] = set()  # those whose raw socket the poller watches
         self._running: dict[QSslSocket, Handshake] = {}
         self._deadlines: deque[Handshake] = deque()  # one timeout for all: in deadline order
         self._timer = QTimer(self)
@@ -70,24 +69,18 @@ class Handshakes(QObject):
         ``shake.key`` has been counted by ``guard.start_handshake`` (and by ``guard.admit``
         unless ``shake.refusal``); the counts are released here when it ends."""
         shake.raw = raw
-        shake.quiet = QSocketNotifier(raw.fileno(), QSocketNotifier.Type.Read, self)
-        shake.quiet.activated.connect(self._on_first_bytes)
-        self._quiet[shake.quiet] = shake
+        self._quiet.add(shake)
+        self._server.poller.register(raw.fileno(), _FirstBytes(self, shake))
         self._deadlines.append(shake)
         if not self._timer.isActive():
             self._arm(shake.deadline)
         log.debug("TLS connection from %s: waiting for its handshake", shake.host)
 
-    @Slot(QSocketDescriptor, QSocketNotifier.Type)
-    def _on_first_bytes(self, _fd: QSocketDescriptor, _type: QSocketNotifier.Type) -> None:
-        notifier = self.sender()
-        if not isinstance(notifier, QSocketNotifier):
+    def first_bytes(self, shake: Handshake) -> None:
+        """The poller: ``shake``'s client has sent something (or gone, or failed)."""
+        if not self._unwatch(shake):
             return
-        shake = self._quiet.pop(notifier, None)
-        if shake is None or shake.raw is None:
-            return
-        _release_notifier(notifier)
-        shake.quiet = None
+        assert shake.raw is not None
         handle, shake.raw = shake.raw.detach(), None
         sock = shake.sock = QSslSocket(self)
         sock.encrypted.connect(self._on_encrypted)
@@ -157,10 +150,7 @@ class Handshakes(QObject):
             return False
         shake.ended = True
         self._server.guard.end_handshake(shake.key)
-        if shake.quiet is not None:
-            self._quiet.pop(shake.quiet, None)
-            _release_notifier(shake.quiet)
-            shake.quiet = None
+        self._unwatch(shake)
         sock = shake.sock
         if sock is not None:
             self._running.pop(sock, None)
@@ -168,6 +158,15 @@ class Handshakes(QObject):
             sock.errorOccurred.disconnect(self._on_error)
             sock.disconnected.disconnect(self._on_disconnected)
             shake.sock = None
+        return True
+
+    def _unwatch(self, shake: Handshake) -> bool:
+        """The poller stops watching ``shake``'s raw socket (before it closes or changes
+        hands). False if it was not watching."""
+        if shake not in self._quiet or shake.raw is None:
+            return False
+        self._quiet.discard(shake)
+        self._server.poller.unregister(shake.raw.fileno())
         return True
 
     def _drop(self, shake: Handshake, why: str) -> None:
@@ -185,6 +184,17 @@ class Handshakes(QObject):
             sock.deleteLater()
 
 
-def _release_notifier(notifier: QSocketNotifier) -> None:
-    notifier.setEnabled(False)  # before the descriptor changes hands or closes
-    notifier.deleteLater()
+class _FirstBytes:
+    """What the poller tells when a quiet handshake's socket becomes readable."""
+
+    __slots__ = ("handshakes", "shake")
+
+    def __init__(self, handshakes: Handshakes, shake: Handshake) -> None:
+        self.handshakes = handshakes
+        self.shake = shake
+
+    def on_readable(self) -> None:
+        self.handshakes.first_bytes(self.shake)
+
+    def on_writable(self) -> None:  # never asked for
+        pass

@@ -1,5 +1,6 @@
 """The Qt shell around the server core: QTcpServer accepts, one small Peer per connection
-(app/server/peer.py), timers for housekeeping, flood control and write batching.
+(app/server/peer.py) watched by one poller (app/server/poller.py), timers for housekeeping,
+flood control and write batching.
 
 Both ports accept the same way: a descriptor, limited per address (app/server/guard.py);
 on the TLS port it then becomes a QSslSocket whose handshake runs in app/server/handshakes.py.
@@ -12,6 +13,7 @@ Signals:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import socket
 import time
@@ -35,6 +37,7 @@ from app.server.core import ServerCore
 from app.server.guard import AddressGuard
 from app.server.handshakes import Handshake, Handshakes
 from app.server.peer import Peer, refuse
+from app.server.poller import Poller, make_poller
 from app.server.tls_peer import TlsPeer
 
 log = logging.getLogger("chatbox.server")
@@ -73,10 +76,11 @@ class _Acceptor(QTcpServer):
         super().__init__(owner)
         self._owner = owner
         self.tls = tls
+        self.family = socket.AddressFamily.AF_INET6  # of the listening socket: _listen sets it
         self.setListenBacklogSize(LISTEN_BACKLOG)
 
     def incomingConnection(self, handle: int) -> None:  # Qt override
-        self._owner.accept(handle, tls=self.tls)
+        self._owner.accept(handle, self.family, tls=self.tls)
 
 
 class ChatServer(QObject):
@@ -85,7 +89,11 @@ class ChatServer(QObject):
     client_connected = Signal(int, str)
     stopped = Signal()
 
-    def __init__(self, config: ServerConfig, parent: QObject | None = None) -> None:
+    def __init__(
+        self, config: ServerConfig, parent: QObject | None = None, *, epoll: bool | None = None
+    ) -> None:
+        """``epoll``: watch plain connections with one epoll set (None: where there is one,
+        False: a QSocketNotifier per connection, as on macOS and Windows)."""
         super().__init__(parent)
         self.core = ServerCore(config)
         self.core.history.autocommit = False  # one commit per loop turn: _on_flush_timer
@@ -102,6 +110,7 @@ class ChatServer(QObject):
             exempt=config.exempt,
         )
         self._peers: dict[int, Peer | TlsPeer] = {}
+        self._closing: set[Peer | TlsPeer] = set()  # closing with bytes still to send
         self._waiting: dict[Peer | TlsPeer, float] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
@@ -115,6 +124,7 @@ class ChatServer(QObject):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._on_flush_timer)
+        self.poller: Poller = make_poller(self, self._on_poller_batch, epoll=epoll)
 
     # ---------------------------------------------------------------- listening
     def listen(self, host: str | None, port: int) -> tuple[str, int]:
@@ -169,6 +179,7 @@ class ChatServer(QObject):
                 raise ListenError(f"no permission to listen on port {port} ({shown})")
             raise ListenError(f"cannot listen on {shown}:{port}: {server.errorString()}")
         self._tick.start()
+        server.family = _family_of(int(server.socketDescriptor()))
         bound = server.serverPort()
         if ":" in shown:
             shown = f"[{shown}]"
@@ -192,9 +203,10 @@ class ChatServer(QObject):
         return self._tls.serverPort() if self._tls is not None and self._tls.isListening() else 0
 
     # ---------------------------------------------------------------- sockets
-    def accept(self, handle: int, *, tls: bool = False) -> None:
-        """A new connection's descriptor, from an acceptor (``tls``: the TLS port's)."""
-        sock = socket.socket(fileno=handle)
+    def accept(self, handle: int, family: socket.AddressFamily, *, tls: bool = False) -> None:
+        """A new connection's descriptor, from an acceptor listening on ``family`` (``tls``:
+        the TLS port's). Given the family, type and protocol, Python asks the kernel for none."""
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, handle)
         if self._stopped:
             sock.close()
             return
@@ -234,10 +246,11 @@ class ChatServer(QObject):
         self._peers[peer.fd] = peer
         if shake.refusal is not None:  # now it can read why
             peer.write(f"ERROR :{shake.refusal}\r\n".encode())
-            peer.close(abort=False)
+            self._close_tls(peer, False)
             return
         peer.key = shake.key
-        peer.client = self.core.connect(shake.host, peer.write, peer.close, secure=True)
+        close = functools.partial(self._close_tls, peer)
+        peer.client = self.core.connect(shake.host, peer.write, close, secure=True)
         log.info("#%d: %s", peer.client.id, peer.protocol)
         self.client_connected.emit(peer.client.id, shake.host)
 
@@ -259,6 +272,17 @@ class ChatServer(QObject):
             self._flush_timer.start()
         self._dirty.append(peer)
 
+    def _close_tls(self, peer: TlsPeer, abort: bool) -> None:
+        """A TlsPeer closes through Qt, which tells us only when it is done: count it as
+        closing if it is still open after being asked (see :meth:`close_started`)."""
+        peer.close(abort)
+        if peer.open:
+            self.close_started(peer)
+
+    def close_started(self, peer: Peer | TlsPeer) -> None:
+        """``peer`` closes once what it has queued is out: aborted if that takes too long."""
+        self._closing.add(peer)
+
     def sendq_exceeded(self, peer: Peer | TlsPeer) -> None:
         client = peer.client
         assert client is not None
@@ -272,8 +296,16 @@ class ChatServer(QObject):
         self.guard.release(peer.key)
         peer.key = None
         self._waiting.pop(peer, None)
+        self._closing.discard(peer)
         if self._stopped and not self._peers:
             QTimer.singleShot(0, self, self.stopped.emit)  # cancelled with us
+
+    def _on_poller_batch(self) -> None:
+        """The poller has handled a loop turn's worth of sockets: commit and send what they
+        caused now, rather than on the flush timer's turn."""
+        if self._dirty or self.core.history.pending:
+            self._flush_timer.stop()
+            self._on_flush_timer()
 
     @Slot()
     def _on_flush_timer(self) -> None:
@@ -320,7 +352,7 @@ class ChatServer(QObject):
         self.core.tick()
         self.guard.tick()
         now = _now()
-        for peer in list(self._peers.values()):
+        for peer in list(self._closing):
             if peer.closing_since is not None and now - peer.closing_since > CLOSE_GRACE_S:
                 peer.close(abort=True)
 
@@ -350,3 +382,12 @@ class ChatServer(QObject):
     @property
     def connection_count(self) -> int:
         return len(self._peers)
+
+
+def _family_of(fd: int) -> socket.AddressFamily:
+    """The address family of a descriptor we do not own (the kernel says: getsockname)."""
+    probe = socket.socket(fileno=fd)
+    try:
+        return probe.family
+    finally:
+        probe.detach()

@@ -1,15 +1,16 @@
-"""One connection: a non-blocking socket watched by QSocketNotifiers on the Qt event loop.
+"""One connection: a non-blocking socket, watched by the server's poller (app/server/poller.py).
 
 Why not one QTcpSocket per connection: measured on this machine (PySide6 6.11.3), a
 QTcpSocket costs 7.4 KiB of server RSS just accepted and 14-18 KiB once it has read and
 written (it keeps a 16 KiB ring-buffer chunk for life), against 3.2 KiB for a socket plus
-a QSocketNotifier; a server that holds 10,000 chat connections cares. QTcpServer still
-listens and accepts; each accepted descriptor becomes a Peer.
+a QSocketNotifier; a server that holds 10,000 chat connections cares. QTcpServer still listens
+and accepts; each accepted descriptor becomes a Peer. In the server's one epoll set a whole idle
+registered connection costs 1.6 KiB (``python -m app.bench server``; 4.9 KiB with a notifier).
 
 Writes are batched the way Qt batches them: what the core writes during one event-loop
 turn goes to the kernel in one ``send`` at the end of the turn. What the kernel does not take
-(a slow reader) waits in ``backlog``, drained when a write notifier says the socket is
-writable; past the send-queue limit the peer is dropped.
+(a slow reader) waits in ``backlog``, drained when the poller says the socket is writable;
+past the send-queue limit the peer is dropped.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import contextlib
 import socket
 import time
 from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QSocketDescriptor, QSocketNotifier
 
 from app.server.state import Client
 
@@ -42,11 +41,11 @@ class Peer:
         "closing_since",
         "fd",
         "key",
+        "open",
         "pending",
-        "reader",
         "server",
         "sock",
-        "writer",
+        "writing",
     )
 
     def __init__(self, server: ChatServer, sock: socket.socket) -> None:
@@ -58,18 +57,13 @@ class Peer:
         self.closing_since: float | None = None
         self.pending: list[bytes] | None = None
         self.backlog = b""
-        self.reader: QSocketNotifier | None = QSocketNotifier(
-            self.fd, QSocketNotifier.Type.Read, server
-        )
-        self.reader.activated.connect(self._on_readable)
-        self.writer: QSocketNotifier | None = None
-
-    @property
-    def open(self) -> bool:
-        return self.reader is not None
+        self.writing = False  # the poller watches for writability too
+        self.open = True  # until _teardown
+        server.poller.register(self.fd, self)
 
     # ---------------------------------------------------------------- reading
-    def _on_readable(self, _fd: QSocketDescriptor, _type: QSocketNotifier.Type) -> None:
+    def on_readable(self) -> None:
+        """The poller: bytes, an error or the end of the stream are waiting."""
         try:
             data = self.sock.recv(READ_SIZE)
         except BlockingIOError:
@@ -94,7 +88,7 @@ class Peer:
             pending.append(data)
 
     def flush(self) -> None:
-        """Send what was queued; keep what the kernel refuses for the write notifier."""
+        """Send what was queued; keep what the kernel refuses until it is writable."""
         pending = self.pending
         if pending is None:
             return
@@ -109,12 +103,12 @@ class Peer:
                 sent = self.sock.send(data)
             except BlockingIOError:
                 sent = 0
-            except OSError:  # reset: the read notifier reports it
+            except OSError:  # reset: the poller reports it, on_readable finds out
                 return
             if sent == len(data):
                 return
             self.backlog = data[sent:]
-            self._watch_writable()
+            self._watch_writable(True)
         if len(self.backlog) > self.server.core.config.sendq and self.closing_since is None:
             self.server.sendq_exceeded(self)
 
@@ -122,16 +116,17 @@ class Peer:
         """Bytes waiting for this peer to read them (the send queue)."""
         return len(self.backlog)
 
-    def _watch_writable(self) -> None:
-        if self.writer is None:
-            self.writer = QSocketNotifier(self.fd, QSocketNotifier.Type.Write, self.server)
-            self.writer.activated.connect(self._on_writable)
-        self.writer.setEnabled(True)
+    def _watch_writable(self, on: bool) -> None:
+        if self.writing != on:
+            self.writing = on
+            self.server.poller.want_write(self.fd, on)
 
-    def _on_writable(self, _fd: QSocketDescriptor, _type: QSocketNotifier.Type) -> None:
-        if not self.backlog or not self.open:
-            if self.writer is not None:
-                self.writer.setEnabled(False)
+    def on_writable(self) -> None:
+        """The poller: the kernel takes bytes again."""
+        if not self.open:
+            return
+        if not self.backlog:
+            self._watch_writable(False)
             return
         try:
             sent = self.sock.send(self.backlog)
@@ -142,10 +137,10 @@ class Peer:
             return
         self.backlog = self.backlog[sent:]
         if not self.backlog:
-            assert self.writer is not None
-            self.writer.setEnabled(False)
             if self.closing_since is not None:
                 self._teardown()
+            else:
+                self._watch_writable(False)
 
     # ---------------------------------------------------------------- closing
     def close(self, abort: bool) -> None:
@@ -157,7 +152,8 @@ class Peer:
         if not abort:
             self.flush()
             if self.backlog:
-                return  # _on_writable finishes the close once the backlog is out
+                self.server.close_started(self)  # its grace period runs from now
+                return  # on_writable finishes the close once the backlog is out
         self._teardown()
 
     def lost(self, reason: str) -> None:
@@ -169,11 +165,8 @@ class Peer:
             self.server.core.connection_lost(self.client, reason)
 
     def _teardown(self) -> None:
-        for notifier in (self.reader, self.writer):
-            if notifier is not None:
-                notifier.setEnabled(False)
-                notifier.deleteLater()
-        self.reader = self.writer = None
+        self.open = False
+        self.server.poller.unregister(self.fd)  # before the descriptor is closed
         self.pending = None
         self.backlog = b""
         self.server.forget(self)
