@@ -11,19 +11,21 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 
 from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
 from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
 from app.protocol.framing import decode_line
-from app.protocol.message import Message, add_tag, format_line, parse, serialize_tags
+from app.protocol.message import Message, format_line, parse
 from app.protocol.sasl import Backoff
 from app.server.accounts import AccountStore
 from app.server.config import ServerConfig
 from app.server.guard import RecentAttempts, address_key, parse_network
 from app.server.history import HistoryStore, format_ms, view_key
+from app.server.housekeeping import Housekeeping
+from app.server.labels import Labels
 from app.server.state import (
     TAG_ACCOUNT,
     TAG_MESSAGE_TAGS,
@@ -41,7 +43,6 @@ Handler = Callable[["ServerCore", Client, Message], None]
 PRE_REGISTRATION = frozenset(
     {"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT", "AUTHENTICATE", "REGISTER"}
 )
-PRUNE_EVERY_TICKS = 7200  # history retention applied about hourly (ticks of ~0.5 s)
 # Commands that cost no flood tokens.
 FREE_COMMANDS = frozenset({"PONG"})
 
@@ -57,12 +58,14 @@ class ServerCore:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         from app.server.commands import COMMANDS
+        from app.server.commands.welcome import WelcomeBurst
 
         self.config = config
         self.name = config.name
         self.clock = clock
         self.wall_clock = wall_clock
         self.created = int(wall_clock())
+        self.welcome = WelcomeBurst(self)
         self.commands: dict[str, Handler] = COMMANDS
         self.clients: set[Client] = set()
         self.nicks: dict[str, Client] = {}
@@ -74,11 +77,12 @@ class ServerCore:
         self._next_id = 0
         self._msgid_prefix = os.urandom(6).hex()
         self._msgid_seq = 0
-        self._unlabeled: dict[Client, Callable[[bytes], object]] = {}
+        self.labels = Labels(self)
         self.history = HistoryStore(
             config.data_dir / "history.sqlite3" if config.data_dir else None,
             max_age_days=config.history_days,
             max_per_target=config.history_per_target,
+            clock=clock,
         )
         self.history.enabled = config.history
         self.history.prune(int(wall_clock() * 1000))
@@ -91,24 +95,19 @@ class ServerCore:
         self.exempt = tuple(parse_network(text) for text in config.exempt)
         self.guarded: dict[Client, float] = {}  # on a registered nick: rename at this time
         self.secret = os.urandom(32)  # keys for accounts that do not exist (SCRAM)
-        self._ticks = 0
+        self.housekeeping = Housekeeping(self)
 
     # ---------------------------------------------------------------- connections
-    def connect(
-        self,
-        host: str,
-        write: Callable[[bytes], object],
-        close: Callable[[bool], None],
-        *,
-        secure: bool = False,
-    ) -> Client:
+    def connect(self, host: str, write: Callable[[bytes], object], close: Callable[[bool], None],
+                *, secure: bool = False) -> Client:
         """Register a new connection (``secure``: over TLS); ``close(abort)`` is how the core
         ends it."""
         self._next_id += 1
         client = Client(self._next_id, host, write, close, self.clock(), self.config.flood.burst)
         client.secure = secure
         self.clients.add(client)
-        log.info("connect #%d from %s%s", client.id, host, " (TLS)" if secure else "")
+        self.housekeeping.connected(client)
+        log.debug("connect #%d from %s%s", client.id, host, " (TLS)" if secure else "")
         return client
 
     def receive(self, client: Client, data: bytes) -> float | None:
@@ -195,54 +194,17 @@ class ServerCore:
                 handler = refuse_unverified
         label = msg.tags.get("label") if msg.tags else None
         if label and "labeled-response" in client.caps:
-            self._dispatch_labeled(client, msg, handler, label)
+            self.labels.run(client, msg, handler, label)
         else:
             handler(self, client, msg)
-
-    def _dispatch_labeled(self, client: Client, msg: Message, handler: Handler, label: str) -> None:
-        """Run ``handler`` collecting what it sends to ``client``; label it (IRCv3
-        labeled-response): one line gets the tag, several go in a batch, none gets ACK."""
-        captured: list[bytes] = []
-        real_write = client.write
-        client.write = captured.append
-        self._unlabeled[client] = real_write
-        try:
-            handler(self, client, msg)
-        finally:
-            client.write = real_write
-            del self._unlabeled[client]
-        if client.closed:  # QUIT, KILL, Excess Flood: the link is gone
-            return
-        tag = "label=" + serialize_tags({"label": label}).partition("=")[2]
-        if not captured:
-            real_write(f"@{tag} :{self.name} ACK\r\n".encode())
-        elif len(captured) == 1 or "batch" not in client.caps:
-            real_write(add_tag(captured[0], tag) + b"".join(captured[1:]))
-        else:
-            ref = self.new_batch_ref()
-            out = [f"@{tag} :{self.name} BATCH +{ref} labeled-response\r\n".encode()]
-            out += [add_tag(line, "batch=" + ref) for line in captured]
-            out.append(f":{self.name} BATCH -{ref}\r\n".encode())
-            real_write(b"".join(out))
 
     def is_labeled(self, client: Client) -> bool:
-        """True while a labeled command of ``client`` runs."""
-        return client in self._unlabeled
+        """True while a labeled command of ``client`` runs (app/server/labels.py)."""
+        return client in self.labels
 
-    @contextmanager
-    def unlabeled(self, client: Client) -> Iterator[None]:
-        """Within a labeled command, write to ``client`` past the label (a message a client
-        sends to itself is delivered without the label: IRCv3 labeled-response)."""
-        real_write = self._unlabeled.get(client)
-        if real_write is None:
-            yield
-            return
-        captured = client.write
-        client.write = real_write
-        try:
-            yield
-        finally:
-            client.write = captured
+    def unlabeled(self, client: Client) -> AbstractContextManager[None]:
+        """Within a labeled command, write to ``client`` past the label."""
+        return self.labels.unlabeled(client)
 
     def connection_lost(self, client: Client, reason: str) -> None:
         """The socket went away (EOF, RST, error): QUIT the client to its channels."""
@@ -255,12 +217,8 @@ class ServerCore:
 
     def reply(self, client: Client, numeric: str, *params: str) -> None:
         """A numeric from the server to ``client``; its nick (``*`` before NICK) comes first."""
-        client.write(
-            (
-                format_line(self.name, numeric, (client.nick, *params), trailing=len(params) > 0)
-                + "\r\n"
-            ).encode()
-        )
+        line = format_line(self.name, numeric, (client.nick, *params), trailing=len(params) > 0)
+        client.write((line + "\r\n").encode())
 
     def now_text(self) -> str:
         """The server-time tag value for now: ``YYYY-MM-DDThh:mm:ss.sssZ``."""
@@ -365,6 +323,7 @@ class ServerCore:
         if self.nicks.get(client.folded) is client:  # registered or not: the nick is free
             del self.nicks[client.folded]
         self.clients.discard(client)
+        self.housekeeping.left(client)
         self.guarded.pop(client, None)
         if client.has_views and not client.account:
             self.history.forget_views(self.owner(client))
@@ -395,30 +354,8 @@ class ServerCore:
 
     # ---------------------------------------------------------------- time
     def tick(self) -> None:
-        """Registration timeouts, PING when idle, ping timeouts. Call about once a second."""
-        now = self.clock()
-        cfg = self.config
-        self._ticks += 1
-        if self._ticks % PRUNE_EVERY_TICKS == 0:
-            self.history.prune(int(self.wall_clock() * 1000))
-        self.registrations.prune()
-        if self.guarded:
-            from app.server.commands.accounts import rename_guests
-
-            rename_guests(self)
-        for client in list(self.clients):
-            if client.closed:
-                continue
-            if not client.registered:
-                if now - client.connected_at > cfg.registration_timeout:
-                    self.quit(client, "Registration timed out", error="Registration timed out")
-            elif client.ping_sent is not None:
-                if now - client.ping_sent > cfg.ping_timeout:
-                    seconds = int(now - client.last_active)
-                    self.quit(client, f"Ping timeout: {seconds} seconds")
-            elif now - client.last_active > cfg.ping_interval:
-                client.ping_sent = now
-                self.send(client, f"PING :{self.name}")
+        """Timeouts, pings, retention (app/server/housekeeping.py). Call about once a second."""
+        self.housekeeping.tick()
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
         """Tell every client ``ERROR :reason`` and close every link."""
@@ -427,6 +364,7 @@ class ServerCore:
             self.send(client, format_line(None, "ERROR", (reason,), trailing=True))
             client.close(False)
         self.clients.clear()
+        self.housekeeping.clear()
         self.nicks.clear()
         self.channels.clear()
         self.history.close()
@@ -442,6 +380,7 @@ class ServerCore:
 
     def mark_registered(self, client: Client) -> None:
         client.registered = True
+        self.housekeeping.registered(client)
         self.registered_count += 1
         self.max_users = max(self.max_users, self.registered_count)
 

@@ -13,16 +13,33 @@ as logged in when the message was sent (``@account``) or, for a guest, that very
 (``~run.id``), and the peer is the other party's folded nick. A private message is stored
 once in each party's view, so a conversation is read only by the accounts (or the
 connection) that took part in it: taking a nick never gives its past.
+
+Checkpoints of the file run in a thread of their own (app/server/checkpoints.py), not inside
+a commit on the event loop. When SQLite fails (disk full, I/O error) the server goes on
+without history: a commit that fails keeps its messages queued (at most MAX_QUEUED, the
+oldest dropped past that) and tries again a second later, and one warning line says so;
+while it fails, an echo no longer means the message is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.server.checkpoints import WAL_BRAKE, WAL_LIMIT, Checkpointer
 from app.server.storage import open_database
+
+log = logging.getLogger("chatbox.server")
+
+MAX_QUEUED = 100_000  # messages kept in memory while SQLite fails
+RETRY_AFTER_S = 1.0  # after a failed write
+_INSERT = "INSERT OR IGNORE INTO messages (msgid, target, ms, line, tags) VALUES (?,?,?,?,?)"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -96,7 +113,8 @@ class HistoryStore:
     """``path`` None keeps history in memory (tests, or a server without a data dir)."""
 
     def __init__(self, path: Path | None = None, *, max_age_days: float = 0,
-                 max_per_target: int = 0) -> None:
+                 max_per_target: int = 0, wal_limit: int = WAL_LIMIT,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
         self.max_age_ms = int(max_age_days * 86_400_000)
         self.max_per_target = max_per_target
@@ -106,6 +124,17 @@ class HistoryStore:
         self.autocommit = True
         self.enabled = True  # False: add() stores nothing (--no-history)
         self._queue: list[tuple[str, str, int, str, str]] = []
+        self._clock = clock
+        self._failing = False  # the last commit failed: the next try is at _retry_at
+        self._retry_at = 0.0
+        self._dropped = 0  # queued messages given up while failing
+        self.checkpoints: Checkpointer | None = None
+        if path is not None:
+            # SQLite's own checkpoint, inside a commit, only when the thread falls behind
+            page = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+            self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_BRAKE * wal_limit // page}")
+            self._db.execute(f"PRAGMA journal_size_limit={wal_limit}")
+            self.checkpoints = Checkpointer(path, limit=wal_limit)
 
     def _upgrade(self) -> None:
         """Files of before private views had one row per msgid: make (msgid, target) the
@@ -207,13 +236,15 @@ class HistoryStore:
     def forget_guests(self) -> None:
         """Delete every guest's private views: at start, no connection of before is left."""
         self.commit()
-        self._db.execute("DELETE FROM messages WHERE target >= '~' AND target < '\x7f'")
+        self._write("forget the guests' private history",
+                    "DELETE FROM messages WHERE target >= '~' AND target < '\x7f'")
 
     def move_views(self, owner: str, new_owner: str) -> None:
         """``owner``'s private views become ``new_owner``'s (a guest logged in)."""
         self.commit()
         first, last = owner_range(owner)
-        self._db.execute(
+        self._write(
+            "move a guest's private history to its account",
             "UPDATE OR IGNORE messages SET target = ? || substr(target, ?) "
             "WHERE target >= ? AND target < ?",
             (new_owner, len(owner) + 1, first, last),
@@ -224,39 +255,103 @@ class HistoryStore:
         """Delete ``owner``'s private views (a guest's, when its connection ends: nobody
         can read them any more)."""
         self.commit()
-        self._db.execute(
-            "DELETE FROM messages WHERE target >= ? AND target < ?", owner_range(owner)
-        )
+        self._write("forget a guest's private history",
+                    "DELETE FROM messages WHERE target >= ? AND target < ?", owner_range(owner))
 
     def prune(self, now_ms: int) -> int:
         """Apply the retention settings; returns how many messages went."""
         self.commit()
         removed = 0
         if self.max_age_ms:
-            removed += self._db.execute(
-                "DELETE FROM messages WHERE ms < ?", (now_ms - self.max_age_ms,)
-            ).rowcount
+            removed += self._write(
+                "apply retention", "DELETE FROM messages WHERE ms < ?",
+                (now_ms - self.max_age_ms,),
+            )
         if self.max_per_target:
-            removed += self._db.execute(
+            removed += self._write(
+                "apply retention",
                 "DELETE FROM messages WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() "
                 "OVER (PARTITION BY target ORDER BY ms DESC, seq DESC) AS n FROM messages) "
                 "WHERE n > ?)",
                 (self.max_per_target,),
-            ).rowcount
+            )
         return removed
 
     def commit(self) -> None:
-        """Write the messages added since the last commit, in one transaction."""
-        if not self._queue:
+        """Write the messages added since the last commit, in one transaction. When that
+        fails they stay queued, and the next commit a second later or more tries again."""
+        queue = self._queue
+        if not queue:
             return
-        rows, self._queue = self._queue, []
-        self._db.execute("BEGIN")
-        self._db.executemany(
-            "INSERT OR IGNORE INTO messages (msgid, target, ms, line, tags) VALUES (?,?,?,?,?)",
-            rows,
-        )
-        self._db.execute("COMMIT")
+        if self._failing and self._clock() < self._retry_at:
+            self._trim()
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany(_INSERT, queue)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            self._failed(exc)
+            self._trim()
+            return
+        self._queue = []
+        if self._failing:
+            self._failing = False
+            lost = f"; {self._dropped} were dropped meanwhile" if self._dropped else ""
+            log.info("history: writing to %s works again: %d waiting messages stored%s",
+                     self.where, len(queue), lost)
+            self._dropped = 0
+
+    def _write(self, doing: str, sql: str, args: tuple[object, ...] = ()) -> int:
+        """Run one statement that changes the file; the rows it changed (0 when it failed:
+        logged, unless commits fail already, and the server goes on)."""
+        try:
+            return int(self._db.execute(sql, args).rowcount)
+        except sqlite3.Error as exc:
+            self._rollback()
+            if not self._failing:
+                log.warning("history: cannot %s in %s (%s); the server goes on", doing,
+                            self.where, exc)
+            return 0
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        self._retry_at = self._clock() + RETRY_AFTER_S
+        if not self._failing:
+            self._failing = True
+            log.warning("history: cannot store messages in %s (%s); the server goes on, and "
+                        "they wait in memory (at most %d) until it works again", self.where,
+                        exc, MAX_QUEUED)
+
+    def _trim(self) -> None:
+        extra = len(self._queue) - MAX_QUEUED
+        if extra > 0:
+            if not self._dropped:
+                log.warning("history: %s still fails: more than %d messages wait, the oldest "
+                            "are dropped", self.where, MAX_QUEUED)
+            del self._queue[:extra]
+            self._dropped += extra
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # a closed connection raises here too
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+
+    @property
+    def where(self) -> str:
+        """The file, for log lines."""
+        return str(self.path) if self.path is not None else "the in-memory history"
 
     def close(self) -> None:
+        """Stop the checkpoints, write what is queued (one last try), close the file."""
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
+            self.checkpoints = None
+        self._retry_at = 0.0
         self.commit()
+        if self._queue:
+            log.warning("history: %d messages could not be stored in %s and are lost",
+                        len(self._queue), self.where)
+            self._queue = []
+        self.enabled = False
         self._db.close()

@@ -4,11 +4,14 @@ References are ``msgid=…`` or ``timestamp=YYYY-MM-DDThh:mm:ss.sssZ`` (``*`` fo
 replies come in a ``chathistory`` batch (``draft/chathistory-targets`` for TARGETS), with
 each message's original time and msgid. Private history is read from the asker's own view
 (its account's, or for a guest its connection's: app/server/history.py), so a nick taken
-over never shows what its earlier holder said or heard.
+over never shows what its earlier holder said or heard. When SQLite fails, the answer is
+``FAIL CHATHISTORY MESSAGE_ERROR`` and the server goes on.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import TYPE_CHECKING
 
 from app.protocol.casemap import irc_lower
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
     from app.server.state import Client
 
+log = logging.getLogger("chatbox.server")
+
 MAX_LIMIT = 100
 SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
 
@@ -28,6 +33,7 @@ def fail(core: ServerCore, client: Client, code: str, *context: str) -> None:
     description = {
         "INVALID_PARAMS": "Invalid parameters",
         "INVALID_TARGET": "No such target, or no access to its history",
+        "MESSAGE_ERROR": "History is unavailable right now",
         "NEED_MORE_PARAMS": "Missing parameters",
         "UNKNOWN_COMMAND": "Unknown subcommand",
     }[code]
@@ -52,17 +58,30 @@ def handle_chathistory(core: ServerCore, client: Client, msg: Message) -> None:
         fail(core, client, "INVALID_PARAMS", sub, limit_text)
         return
     limit = min(int(limit_text), MAX_LIMIT)
-    if sub == "TARGETS":
-        _targets(core, client, msg.params[1], msg.params[2], limit)
-        return
-    name = msg.params[1]
+    target = () if sub == "TARGETS" else (msg.params[1],)
+    try:
+        if sub == "TARGETS":
+            _targets(core, client, msg.params[1], msg.params[2], limit)
+        else:
+            _messages(core, client, sub, msg.params[1 : needed - 1], limit)
+    except sqlite3.Error as exc:
+        log.warning("history: CHATHISTORY %s of #%d failed: %s (%s)", sub, client.id, exc,
+                    core.history.where)
+        fail(core, client, "MESSAGE_ERROR", sub, *target)
+
+
+def _messages(
+    core: ServerCore, client: Client, sub: str, params: tuple[str, ...], limit: int
+) -> None:
+    """Every subcommand but TARGETS: ``params`` are the target and the references."""
+    name = params[0]
     key = _target_key(core, client, name)
     if key is None:
         fail(core, client, "INVALID_TARGET", sub, name)
         return
     history = core.history
     points = []
-    for ref in msg.params[2 : needed - 1]:
+    for ref in params[1:]:
         point = _point(core, key, ref, allow_star=sub == "LATEST")
         if point is None:
             fail(core, client, "INVALID_PARAMS", sub, ref)
@@ -131,10 +150,10 @@ def _targets(core: ServerCore, client: Client, start: str, end: str, limit: int)
         fail(core, client, "INVALID_PARAMS", "TARGETS", start if low is None else end)
         return
     keys = {channel.folded: channel.name for channel in client.channels.values()}
-    owner = core.owner(client)
+    found = core.history.targets(list(keys), core.owner(client), low, high, limit)
     ref = core.new_batch_ref()
     core.send(client, format_line(core.name, "BATCH", (f"+{ref}", "draft/chathistory-targets")))
-    for key, ms in core.history.targets(list(keys), owner, low, high, limit):
+    for key, ms in found:
         name = keys.get(key)
         if name is None:  # one of our private views: "owner peer"
             peer = key.rpartition(" ")[2]
