@@ -133,10 +133,7 @@ class IrcClient:
                 source_address=(self.source, 0) if self.source else None,
             )
         if self.tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+            self.sock = insecure_tls().wrap_socket(self.sock, server_hostname=self.host)
 
     @property
     def peer_fingerprint(self) -> str:
@@ -274,6 +271,33 @@ class Clients:
     def __exit__(self, *exc: object) -> None:
         for client in self._open:
             client.close()
+
+
+def insecure_tls() -> ssl.SSLContext:
+    """A client context that takes any certificate (tests check the fingerprint)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def tls_on_the_loop(raw: socket.socket, wait_until: Callable[..., object],
+                    timeout_ms: int) -> ssl.SSLSocket:
+    """A TLS handshake over ``raw`` with a server on this thread's Qt event loop: done
+    without blocking, ``wait_until`` (qtbot.waitUntil) turning the loop meanwhile."""
+    raw.setblocking(False)
+    secure = insecure_tls().wrap_socket(raw, server_hostname="127.0.0.1",
+                                        do_handshake_on_connect=False)
+
+    def done() -> bool:
+        try:
+            secure.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return False
+        return True
+
+    wait_until(done, timeout=timeout_ms)
+    return secure
 
 
 def numerics(messages: list[Message]) -> list[str]:

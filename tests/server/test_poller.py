@@ -5,7 +5,6 @@ The server on the test's own Qt event loop, its clients non-blocking sockets pol
 from __future__ import annotations
 
 import socket
-import ssl
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from app.server.config import FloodPolicy, ServerConfig
 from app.server.listener import ChatServer
 from app.server.peer import Peer
 from app.server.poller import HAVE_EPOLL, EpollPoller, NotifierPoller, Poller, make_poller
+from tests.support import tls_on_the_loop
 
 SENDQ = 16 * 1024
 WAIT_MS = 5000
@@ -176,20 +176,7 @@ def test_tls_handshakes_wait_in_the_poller_until_their_first_bytes(
     silent = socket.create_connection(("127.0.0.1", server.tls_port))
     raw = socket.create_connection(("127.0.0.1", server.tls_port))
     qtbot.waitUntil(lambda: server.handshakes_in_progress == 2, timeout=WAIT_MS)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    raw.setblocking(False)
-    secure = context.wrap_socket(raw, server_hostname="127.0.0.1", do_handshake_on_connect=False)
-
-    def handshake_done() -> bool:
-        try:
-            secure.do_handshake()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            return False
-        return True
-
-    qtbot.waitUntil(handshake_done, timeout=WAIT_MS)
+    secure = tls_on_the_loop(raw, qtbot.waitUntil, WAIT_MS)
     qtbot.waitUntil(lambda: server.connection_count == 1, timeout=WAIT_MS)  # a TlsPeer now
     qtbot.waitUntil(lambda: server.handshakes_in_progress == 0, timeout=WAIT_MS)  # timed out
     secure.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import selectors
 import shutil
 import socket
-import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from app.server import certs
 from tests.client.conftest import start_chat_server
 from tests.conftest import StartServer
 from tests.server.test_address_limits import connect_from
-from tests.support import TIMEOUT, IrcClient, ServerProcess
+from tests.support import TIMEOUT, IrcClient, ServerProcess, tls_on_the_loop
 
 TLS = ("--tls-port", "0")
 QUICK = 2.0  # a TLS login (handshake and 001) takes this long at most, whoever else waits
@@ -278,20 +277,7 @@ def test_handshakes_that_fail_time_out_or_succeed_leave_nothing_behind(
         sock.sendall(b"NICK plain\r\nUSER u 0 * :U\r\n")  # plain text on the TLS port
     for sock in gone:
         sock.close()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    raw.setblocking(False)
-    secure = context.wrap_socket(raw, server_hostname="127.0.0.1", do_handshake_on_connect=False)
-
-    def handshake_done() -> bool:
-        try:
-            secure.do_handshake()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            return False
-        return True
-
-    qtbot.waitUntil(handshake_done, timeout=5000)
+    secure = tls_on_the_loop(raw, qtbot.waitUntil, 5000)
     qtbot.waitUntil(lambda: server.connection_count == 1, timeout=5000)  # a TlsPeer now
     qtbot.waitUntil(lambda: server.handshakes_in_progress == 0, timeout=5000)  # the rest failed
     assert server.guard.handshakes(key) == 0 and server.guard.connections(key) == 1
