@@ -81,4 +81,7 @@ def chat_server() -> Iterator[ChatServer]:
 
     server = start_chat_server()
     yield server
+    # Deleted by the event loop once stopped, at a safe point: left to Python's cycle
+    # collector, its C++ side could go in the middle of a later test's slot.
+    server.stopped.connect(server.deleteLater)
     server.stop()
