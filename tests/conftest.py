@@ -81,7 +81,4 @@ def chat_server() -> Iterator[ChatServer]:
 
     server = start_chat_server()
     yield server
-    # Deleted by the event loop once stopped, at a safe point: left to Python's cycle
-    # collector, its C++ side could go in the middle of a later test's slot.
-    server.stopped.connect(server.deleteLater)
-    server.stop()
+    server.stop()  # then the event loop deletes it, at a safe point

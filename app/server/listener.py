@@ -18,7 +18,7 @@ import logging
 import socket
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import (
     QAbstractSocket,
     QHostAddress,
@@ -358,8 +358,18 @@ class ChatServer(QObject):
 
     def stop(self, reason: str = "Server shutting down") -> None:
         """Stop listening, send every client ``ERROR :reason`` and close the sockets;
-        ``stopped`` follows once every socket is closed (at most STOP_GRACE_MS later)."""
+        ``stopped`` follows once every socket is closed (at most STOP_GRACE_MS later).
+
+        A stopped server without a parent is then deleted by the event loop, at a safe point:
+        until then the application owns it, so Python's cycle collector never frees its
+        C++ side (and its sockets and notifiers) in the middle of some other slot."""
+        if self._stopped:
+            return
         self._stopped = True
+        app = QCoreApplication.instance()
+        if self.parent() is None and app is not None:
+            self.setParent(app)
+            self.stopped.connect(self.deleteLater)
         self._tcp.close()
         if self._tls is not None:
             self._tls.close()
