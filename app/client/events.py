@@ -49,6 +49,7 @@ class IrcEvents:
         }
 
     def handle(self, msg: Message) -> None:
+        self._outbox.heard(msg)  # our address, and the PONGs that settle sent lines
         if msg.command == "BATCH":
             self._irc_batch(msg)
             return
@@ -213,12 +214,20 @@ class IrcEvents:
             return  # our own: nothing to draw attention to
         info = s.connection.info
         if not channel or mentions(text, s.nick, info.fold):
+            if room.unread:  # counted unread (nobody looking): marked apart in the room list
+                room.highlights += 1
+                s.rooms.changed(room)
             s.attention.emit(room.name, sender, text)
 
     def _irc_notice(self, msg: Message) -> None:
         s = self._session
         sender, target = nick_of(msg.source), msg.param(0)
         ctcp = parse_ctcp(msg.param(1))
+        out = self._outbox.match(msg, ("sent", "unsure")) if s.connection.is_me(sender) else None
+        if out is not None:  # the echo of a notice we sent: confirmed
+            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
+            self._outbox.settle(out, ChatLine(stamp, sender, msg.param(1), "notice", True, msgid))
+            return
         if ctcp is not None:  # a CTCP reply: DCC REJECT means an offer was declined
             if ctcp[0] == "DCC" and self._shares_a_room(sender):
                 s.dcc.handle_ctcp(sender, ctcp[1])

@@ -172,9 +172,9 @@ class ChatSession(QObject):
             except ProtocolError:
                 continue
             ctcp = parse_ctcp(msg.param(1))
-            shown = ctcp is None or ctcp[0] == "ACTION"  # other CTCP is not a message
-            if msg.command == "PRIVMSG" and len(msg.params) == 2 and shown:
-                self._outbox.send(msg.param(0), msg.param(1))
+            shown = ctcp is None or (ctcp[0] == "ACTION" and msg.command == "PRIVMSG")
+            if msg.command in ("PRIVMSG", "NOTICE") and len(msg.params) == 2 and shown:
+                self._outbox.send(msg.param(0), msg.param(1), msg.command)
                 continue
             if self.connection.state != "connected":
                 text = f"Not connected: {msg.command} was not sent."
@@ -394,6 +394,6 @@ class ChatSession(QObject):
 
     def mark_read(self, name: str) -> None:
         room = self.rooms.get(name)
-        if room is not None and room.unread:
-            room.unread = 0
+        if room is not None and (room.unread or room.highlights):
+            room.unread = room.highlights = 0
             self.rooms.changed(room)

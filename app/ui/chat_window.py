@@ -7,13 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
-    QLineEdit,
     QListView,
     QMainWindow,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -21,21 +19,16 @@ from PySide6.QtWidgets import (
 
 from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
-from app.resources import resource_path
 from app.ui.chat_menu import ChatMenu
 from app.ui.file_sharing import FileSharing
 from app.ui.file_sharing import RecipientChooser as RecipientChooser  # still importable here
 from app.ui.input_line import InputLine
 from app.ui.message_view import MessageView
 from app.ui.notify import Notifier
+from app.ui.room_find import RoomFind
+from app.ui.room_list import RoomDelegate
+from app.ui.status_line import StatusLine
 from app.ui.transfers import OfferBar
-
-STATE_TEXT = {
-    "connecting": "Connecting to {where}…",
-    "registering": "Signing in to {where}…",
-    "connected": "Connected to {where} as {nick}",
-    "disconnected": "Offline",
-}
 
 
 class ChatWindow(QMainWindow):
@@ -65,6 +58,7 @@ class ChatWindow(QMainWindow):
         self.rooms_view.setAccessibleName("Rooms")
         self.rooms_view.setModel(session.rooms)
         self.rooms_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.rooms_view.setItemDelegate(RoomDelegate(self.rooms_view))
         self.members_view = QListView()
         self.members_view.setAccessibleName("Members")
         self.members_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
@@ -74,12 +68,10 @@ class ChatWindow(QMainWindow):
         self.topic.setWordWrap(True)
         self.topic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.messages = MessageView()
-        self.find_bar = QLineEdit()
-        self.find_bar.setAccessibleName("Find in room")
-        self.find_bar.setPlaceholderText("Find in this room (Enter: next, Esc: close)")
-        self.find_bar.hide()
         self.input = InputLine()
         self.input.nicks = self._current_nicks
+        self.room_find = RoomFind(self.messages, self._current, self.statusBar(), self.input)
+        self.find_bar = self.room_find.bar
 
         self.files = FileSharing(self, session, lambda: self._room)
         self.offers = self.files.offers
@@ -97,23 +89,15 @@ class ChatWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([170, 640, 170])
         self.setCentralWidget(splitter)
-        self.state_label = QLabel()
-        self.state_label.setAccessibleName("Connection state")
-        self.state_label.setTextFormat(Qt.TextFormat.PlainText)  # the server's ERROR text
-        self.statusBar().addWidget(self.state_label, 1)
-        self.lock_icon = QLabel()
-        self.lock_icon.setPixmap(QIcon(str(resource_path("icons", "lock.svg"))).pixmap(16, 16))
-        self.lock_icon.hide()
-        self.security_label = QLabel()
-        self.security_label.setAccessibleName("Security")
-        self.statusBar().addPermanentWidget(self.lock_icon)
-        self.statusBar().addPermanentWidget(self.security_label)
-        self.retry_button = QPushButton("Retry now")
-        self.retry_button.setAccessibleName("Retry now")
-        self.retry_button.hide()
-        self.statusBar().addPermanentWidget(self.retry_button)
+        self.status_line = StatusLine(self.statusBar(), session)
+        self.state_label = self.status_line.state_label
+        self.security_label = self.status_line.security_label
+        self.lock_icon = self.status_line.lock_icon
+        self.retry_button = self.status_line.retry_button
 
         self._room = ""
+        self._drafts: dict[str, str] = {}  # folded room name → its half-typed line
+        self._wanted: set[str] = set()  # folded names the user asked to open: shown on arrival
         self.notifier = Notifier(self)
         self.chat_menu = ChatMenu(self, session, self.open_find, self.leave_room)
         self.notify_action = self.chat_menu.notify_action
@@ -121,7 +105,6 @@ class ChatWindow(QMainWindow):
         self.strangers_action = self.chat_menu.strangers_action
         self._connect_signals()
         self._show_room(SERVER_ROOM)
-        self._on_state_changed(session.connection.state)
         self.input.setFocus()
 
     @property
@@ -147,20 +130,14 @@ class ChatWindow(QMainWindow):
         self.chat_menu.strangers_toggled.connect(self.strangers_toggled)
         self.rooms_view.selectionModel().currentChanged.connect(self._on_room_selected)
         s.rooms.dataChanged.connect(self._on_rooms_changed)
-        s.room_opened.connect(self.show_room)
-        s.connection.state_changed.connect(self._on_state_changed)
-        s.connection.registered.connect(self._on_registered)
-        s.connection.disconnected.connect(self._on_disconnected)
-        s.reconnect_scheduled.connect(self._on_reconnect_scheduled)
+        s.room_opened.connect(self._on_room_opened)
+        s.connection.registered.connect(self._update_title)
         s.attention.connect(self._on_attention)
         self.notifier.clicked.connect(self._on_notification_clicked)
-        self.retry_button.clicked.connect(s.retry_now)
         self.input.submitted.connect(self._on_submitted)
         self.input.image_pasted.connect(self.files.offer_image)
         self.messages.resend_requested.connect(self._on_resend)
         self.messages.discard_requested.connect(self._on_discard)
-        self.find_bar.returnPressed.connect(self.find_next)
-        QShortcut(QKeySequence("Escape"), self.find_bar, self.close_find)
         for n in range(1, 10):
             QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.show_row(n - 1))
 
@@ -186,6 +163,21 @@ class ChatWindow(QMainWindow):
         if index.isValid():
             self._show_room(str(index.data(TEXT_ROLE)))
 
+    @Slot(str)
+    def _on_room_opened(self, name: str) -> None:
+        """A room appeared. Shown only when the user asked for it (a /join, a /query, the
+        rooms of the chat they joined while still on the server tab with nothing typed):
+        activity from others never moves the window, the focus or the text being typed."""
+        folded = self.session.connection.info.fold(name)
+        autojoin = {self.session.connection.info.fold(n) for n in self.session.autojoin}
+        settling = self._room == SERVER_ROOM and not self.input.text() and folded in autojoin
+        if folded in self._wanted or settling:
+            self._wanted.discard(folded)
+            self.show_room(name)
+
+    def _current(self) -> Room | None:
+        return self.session.rooms.get(self._room)
+
     def _show_room(self, name: str) -> None:
         room = self.session.rooms.get(name)
         if room is None:
@@ -193,6 +185,11 @@ class ChatWindow(QMainWindow):
         previous = self.session.rooms.get(self._room)
         if previous is not None and previous is not room:
             previous.messages.marker = None  # read: the rule goes with the visit
+        fold = self.session.connection.info.fold
+        if previous is not room:  # each room keeps its own half-typed line
+            if self._room:
+                self._drafts[fold(self._room)] = self.input.text()
+            self.input.setText(self._drafts.pop(fold(room.name), ""))
         self._room = room.name
         self.session.active_room = room.name
         self.session.mark_read(room.name)
@@ -251,7 +248,20 @@ class ChatWindow(QMainWindow):
         if room is not None and room.messages.marker is not None:
             room.messages.marker = None  # answering: the unread rule has done its job
             self.messages.doItemsLayout()
-        self.session.send_input(text, self._room)
+        result = self.session.send_input(text, self._room)
+        fold = self.session.connection.info.fold
+        if result.open_query:
+            self.show_room(result.open_query)
+        for sent in result.lines:  # a /join: its room is shown when the server says we are in
+            command, _, rest = sent.partition(" ")
+            if command.upper() == "PRIVMSG" and rest:  # a /msg: its private chat, as typed
+                self.show_room(rest.split(" ", 1)[0])
+            elif command.upper() == "JOIN" and rest:
+                for channel in rest.split(" ", 1)[0].split(","):
+                    if self.session.rooms.get(channel) is not None:
+                        self.show_room(channel)
+                    else:
+                        self._wanted.add(fold(channel))
 
     @Slot(object)
     def _on_resend(self, line: ChatLine) -> None:
@@ -263,73 +273,17 @@ class ChatWindow(QMainWindow):
 
     @Slot()
     def open_find(self) -> None:
-        self.find_bar.show()
-        self.find_bar.setFocus()
-        self.find_bar.selectAll()
+        self.room_find.open()
 
     @Slot()
     def close_find(self) -> None:
-        self.find_bar.hide()
-        self.input.setFocus()
+        self.room_find.close()
 
     @Slot()
     def find_next(self) -> None:
-        """Scroll to the next line (upwards, newest first) containing the find text; the
-        whole room is searched, older lines are shown when the match is among them."""
-        needle = self.find_bar.text().lower()
-        room = self.session.rooms.get(self._room)
-        if not needle or room is None:
-            return
-        model = room.messages
-        model.flush()
-        lines = model.lines()
-        first = len(lines) - model.rowCount()  # lines above the shown window
-        current = self.messages.currentIndex()
-        start = current.row() + first if current.isValid() else len(lines)
-        for step in range(1, len(lines) + 1):  # upwards from the current line, wrapping round
-            position = (start - step) % len(lines)
-            if needle in lines[position].text.lower():
-                index = model.index(model.reveal(position))
-                self.messages.setCurrentIndex(index)
-                self.messages.scrollTo(index)
-                return
-        self.statusBar().showMessage(f"“{self.find_bar.text()}” is not in this room", 3000)
+        self.room_find.find_next()
 
-    # ---------------------------------------------------------------- connection
-    @Slot(str)
-    def _on_state_changed(self, state: str) -> None:
-        c = self.session.connection
-        where = f"{c.host}:{c.port}"
-        text = STATE_TEXT.get(state, state).format(where=where, nick=c.nick)
-        if state == "connected" and c.logged_in_as:
-            text += f" (account {c.logged_in_as})"
-        self.state_label.setText(text)
-        self._show_security(state)
-
-    def _show_security(self, state: str) -> None:
-        """A lock and the TLS version while the link is encrypted; say so when it is not."""
-        c = self.session.connection
-        version = c.tls_version if state == "connected" else ""
-        self.lock_icon.setVisible(bool(version))
-        if version:
-            self.security_label.setText(version)
-            self.security_label.setToolTip(
-                f"Encrypted with {version}. Certificate SHA-256 fingerprint:\n"
-                f"{c.peer_fingerprint}"
-            )
-        elif state == "connected" and c.host in ("127.0.0.1", "::1", "localhost"):
-            self.security_label.setText("On this computer")
-            self.security_label.setToolTip("The link never leaves this computer.")
-        elif state == "connected":
-            self.security_label.setText("Not encrypted")
-            self.security_label.setToolTip(
-                "Everything sent can be read on the network. Use TLS (port 6697) if the "
-                "server offers it."
-            )
-        else:
-            self.security_label.setText("")
-            self.security_label.setToolTip("")
-
+    # ---------------------------------------------------------------- attention
     @Slot(str, str, str)
     def _on_attention(self, room: str, sender: str, text: str) -> None:
         """A mention or a private message: notify, unless the user is looking at it."""
@@ -342,29 +296,6 @@ class ChatWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
         self.show_room(room)
-
-    @Slot(float)
-    def _on_reconnect_scheduled(self, seconds: float) -> None:
-        if seconds > 0:
-            waiting = len(self.session.pending)
-            held = f" ({waiting} unsent, kept)" if waiting else ""
-            c = self.session.connection
-            text = f"Connection lost — reconnecting to {c.host}:{c.port} in {seconds:.0f} s{held}"
-            self.state_label.setText(text)
-            self.retry_button.show()
-        else:
-            self.retry_button.hide()
-
-    @Slot(str)
-    def _on_registered(self, _nick: str) -> None:
-        self.retry_button.hide()
-        self._on_state_changed("connected")
-        self._update_title()
-
-    @Slot(str)
-    def _on_disconnected(self, reason: str) -> None:
-        if self.retry_button.isHidden():  # no reconnect on the way (we quit, or never got in)
-            self.state_label.setText(f"Offline — {reason}")
 
     # ---------------------------------------------------------------- files
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
