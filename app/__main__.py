@@ -77,7 +77,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.log import setup_logging
-    from app.server.signals import SignalWatcher
+    from app.net.signals import SignalWatcher
     from app.settings import APPLICATION, ORGANIZATION, Settings
     from app.ui import application, errors
     from app.ui.controller import ChatboxApp

@@ -37,3 +37,29 @@ def test_server_core_and_commands_import_no_qt() -> None:
     pure = [APP / "server" / name for name in ("core.py", "state.py", "config.py")]
     pure += list((APP / "server" / "commands").glob("*.py"))
     assert [p.name for p in pure if qt_modules(p)] == []
+
+
+OWN = re.compile(r"^\s*(?:from|import)\s+app\.(\w+)", re.MULTILINE)
+
+
+def own_layers(path: Path) -> set[str]:
+    return {m.group(1) for m in OWN.finditer(path.read_text())}
+
+
+def test_client_and_server_never_import_each_other() -> None:
+    """What both sides use lives below both (app/net, app/protocol), as Quassel's
+    src/common: the client never imports the server, nor the server the client."""
+    forbidden = {"client": {"server", "ui"}, "server": {"client", "ui"},
+                 "net": {"client", "server", "ui"}, "protocol": {"client", "server", "ui", "net"}}
+    offenders = [
+        (p.relative_to(APP).as_posix(), sorted(own_layers(p) & banned))
+        for layer, banned in forbidden.items()
+        for p in (APP / layer).rglob("*.py")
+        if own_layers(p) & banned
+    ]
+    assert offenders == []
+
+
+def test_net_uses_only_qtcore_and_qtnetwork() -> None:
+    for path in (APP / "net").rglob("*.py"):
+        assert qt_modules(path) <= {"QtCore", "QtNetwork"}, path

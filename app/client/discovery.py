@@ -53,6 +53,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from app.net.interfaces import multicast_addresses
 from app.protocol.dnssd import (
     MDNS_OFF_ENV,
     PLAIN_TYPE,
@@ -62,7 +63,6 @@ from app.protocol.dnssd import (
     instance_of,
     mdns_off,
 )
-from app.server.advertise import multicast_addresses
 
 if TYPE_CHECKING:
     from zeroconf import ServiceStateChange, Zeroconf
@@ -344,7 +344,7 @@ def main() -> int:
     lines carry the LanChat's fields, and every line says whether it was handled on the
     GUI thread and the longest the Qt event loop has waited so far (``stall_ms``).
     """
-    from app.server.signals import SignalWatcher
+    from app.net.signals import SignalWatcher
 
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     started = time.monotonic()

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
-from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QNetworkInterface
+from PySide6.QtNetwork import QHostAddress
 
+from app.net.interfaces import multicast_addresses
 from app.protocol.dnssd import (
     DEFAULT_ROOM,
     MDNS_OFF_ENV,
@@ -72,21 +73,6 @@ class Announcement:
     def of(cls, server: ChatServer, nick: str = "", room: str = DEFAULT_ROOM) -> Announcement:
         return cls(server.core.config.name, server.address, server.port, server.tls_port,
                    nick, room)
-
-
-def multicast_addresses() -> list[str]:
-    """The IPv4 addresses of every interface that is up, can multicast and is not loopback."""
-    wanted = QNetworkInterface.InterfaceFlag.IsUp | QNetworkInterface.InterfaceFlag.CanMulticast
-    out = []
-    for interface in QNetworkInterface.allInterfaces():
-        flags = interface.flags()
-        if (flags & wanted) != wanted or flags & QNetworkInterface.InterfaceFlag.IsLoopBack:
-            continue
-        for entry in interface.addressEntries():
-            ip = entry.ip()
-            if ip.protocol() == QAbstractSocket.NetworkLayerProtocol.IPv4Protocol:
-                out.append(ip.toString())
-    return out
 
 
 def publish_addresses(listen_address: str) -> tuple[list[str], str]:

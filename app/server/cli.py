@@ -71,9 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from PySide6.QtCore import QCoreApplication
 
+    from app.net.signals import SignalWatcher
     from app.server.certs import CertificateError
     from app.server.listener import ChatServer, ListenError
-    from app.server.signals import SignalWatcher
 
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
     try:
