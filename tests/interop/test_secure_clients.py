@@ -132,6 +132,13 @@ class Weechat:
         """Wait for a line of the server buffer's log holding every needle."""
         return wait_for_line(self.log, *needles, where="WeeChat's server buffer log")
 
+    def wait_for_buffer(self, channel: str) -> None:
+        """Wait until WeeChat has opened ``channel``'s buffer: its log holds our own join.
+        (The server sees the JOIN before WeeChat reads the reply and opens the buffer; a
+        line sent to a buffer not there yet is lost.)"""
+        path = self.home / "logs" / f"irc.chatbox.{channel}.weechatlog"
+        wait_for_line(lambda: read_text(path), channel, where=f"WeeChat's {channel} log")
+
     def say(self, buffer: str, text: str) -> None:
         """Send ``text`` to ``buffer`` (such as ``irc.chatbox.#secure``) through the FIFO."""
         # The fifo plugin makes it while loading, before the startup commands run.
@@ -158,6 +165,7 @@ def test_weechat_logs_in_with_scram_over_tls(start_server: StartServer, tmp_path
         assert whois["330"].params[1:] == ("weechat", "weechat", "is logged in as"), whois
         assert "671" in whois, whois  # is using a secure connection
 
+        weechat.wait_for_buffer(CHANNEL)
         weechat.say(f"irc.chatbox.{CHANNEL}", "hello over TLS")
         said = watcher.expect("PRIVMSG", where=lambda msg: msg.param(0) == CHANNEL)
         assert said.params == (CHANNEL, "hello over TLS")
