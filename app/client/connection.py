@@ -21,11 +21,15 @@ from PySide6.QtNetwork import QAbstractSocket, QSslError, QSslSocket
 
 from app.client.certificates import CertificateProblem, fingerprint, problem_with
 from app.client.login import LOGIN_COMMANDS, Account, Login
+from app.client.pacing import PacedWriter
+from app.client.socket_errors import SOCKET_ERRORS as SOCKET_ERRORS
+from app.client.socket_errors import socket_error_text
 from app.client.watchdog import Watchdog
-from app.protocol.errors import RemoteProtocolError
+from app.protocol.caps import CapNegotiation, fallback_nick
+from app.protocol.errors import BufferOverflow, RemoteProtocolError
+from app.protocol.framing import LineReader
 from app.protocol.isupport import parse_isupport
 from app.protocol.message import Message, format_line, parse
-from app.protocol.pacing import TokenBucket
 from app.protocol.serverinfo import ServerInfo
 
 # Re-exported: the UI and the tests import these from here.
@@ -53,19 +57,6 @@ WANTED_CAPS = frozenset(
 CONNECT_TIMEOUT_MS = 15_000
 MAX_LINE = 16 * 1024  # a server line may carry 8191 bytes of tags plus 512
 
-SOCKET_ERRORS = {
-    QAbstractSocket.SocketError.ConnectionRefusedError: (
-        "The server refused the connection. Is it running, and is the port right?"
-    ),
-    QAbstractSocket.SocketError.HostNotFoundError: "Host not found: {host}",
-    QAbstractSocket.SocketError.SocketTimeoutError: "Timed out connecting to {host}:{port}.",
-    QAbstractSocket.SocketError.NetworkError: "The network is unreachable.",
-    QAbstractSocket.SocketError.RemoteHostClosedError: "The server closed the connection.",
-    QAbstractSocket.SocketError.SslHandshakeFailedError: (
-        "The secure (TLS) connection failed: {detail}. Does the server speak TLS on this port?"
-    ),
-}
-
 
 class IrcConnection(QObject):
     state_changed = Signal(str)
@@ -82,7 +73,8 @@ class IrcConnection(QObject):
         self.info = ServerInfo()
         self.nick = ""
         self.wanted_nick = ""  # the nick the user chose; ``nick`` may be a fallback (alice_)
-        self.caps: set[str] = set()
+        self._caps = CapNegotiation(WANTED_CAPS)
+        self.caps: set[str] = self._caps.acked  # the same set, changed in place
         self.state = "disconnected"
         self.was_registered = False  # since the last connect_to()
         self.host = ""
@@ -95,13 +87,11 @@ class IrcConnection(QObject):
         self._login = Login(
             lambda line: self.send(line, urgent=True), self._give_up, self.logged_in.emit
         )
-        self._offered: dict[str, str] = {}
-        self._buffer = b""
-        self._outbox: list[bytes] = []
-        self._bucket = TokenBucket()
+        self._offered: dict[str, str] = self._caps.offered
+        self._reader = LineReader(MAX_LINE)
         self._reason = ""
         self.connect_timeout_ms = CONNECT_TIMEOUT_MS
-        self._watchdog = Watchdog(
+        self.watchdog = Watchdog(  # its idle_ping_s and dead_after_s are the link's timing
             lambda: self.state == "connected",
             lambda line: self.send(line, urgent=True),
             self._drop,
@@ -114,9 +104,7 @@ class IrcConnection(QObject):
         self._sock.readyRead.connect(self._on_ready_read)
         self._sock.disconnected.connect(self._on_disconnected)
         self._sock.errorOccurred.connect(self._on_error)
-        self._pace = QTimer(self)
-        self._pace.setSingleShot(True)
-        self._pace.timeout.connect(self._drain)
+        self._paced = PacedWriter(self._sock, self)
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
         self._timeout.timeout.connect(self._on_timeout)
@@ -145,12 +133,11 @@ class IrcConnection(QObject):
         self._login.reset(account)
         self._password, self._realname, self._user = password, realname, user
         self.was_registered = False
-        self.caps.clear()
-        self._offered.clear()
-        self._buffer = b""
-        self._outbox.clear()
+        self._caps.reset()
+        self._reader = LineReader(MAX_LINE)
+        self._paced.clear()
         self._reason = ""
-        self._watchdog.cancel_probe()
+        self.watchdog.cancel_probe()
         self.info.reset()  # in place: the room and member models hold it
         self._set_state("connecting")
         self._timeout.start(self.connect_timeout_ms)
@@ -162,12 +149,7 @@ class IrcConnection(QObject):
 
     def send(self, line: str, *, urgent: bool = False) -> None:
         """Send one raw line, paced by the token bucket unless ``urgent`` (PONG, QUIT)."""
-        data = line.encode() + b"\r\n"
-        if urgent:
-            self._sock.write(data)
-            return
-        self._outbox.append(data)
-        self._drain()
+        self._paced.send(line.encode() + b"\r\n", urgent=urgent)
 
     @property
     def user_left(self) -> bool:
@@ -231,32 +213,14 @@ class IrcConnection(QObject):
     def probe(self, within_s: float = 10.0) -> None:
         """Check the link now (the machine woke up, the network changed): PING, and give
         the link up unless the server answers within ``within_s``."""
-        self._watchdog.probe(within_s)
-
-    @property
-    def idle_ping_s(self) -> float:
-        """PING the server after this long without a line from it."""
-        return self._watchdog.idle_ping_s
-
-    @idle_ping_s.setter
-    def idle_ping_s(self, seconds: float) -> None:
-        self._watchdog.idle_ping_s = seconds
-
-    @property
-    def dead_after_s(self) -> float:
-        """Give the link up when nothing came from the server for this long."""
-        return self._watchdog.dead_after_s
-
-    @dead_after_s.setter
-    def dead_after_s(self, seconds: float) -> None:
-        self._watchdog.dead_after_s = seconds
+        self.watchdog.probe(within_s)
 
     def quit(self, reason: str = "") -> None:
         """Say QUIT (at once, before anything still paced) and close the link."""
         if self.state == "disconnected":
             return
         self._reason = "You left."
-        self._outbox.clear()
+        self._paced.clear()
         self.send(format_line(None, "QUIT", (reason or "Leaving",), trailing=True), urgent=True)
         self._sock.flush()
         self._sock.disconnectFromHost()
@@ -264,7 +228,7 @@ class IrcConnection(QObject):
     @property
     def queued(self) -> int:
         """Lines waiting for the pacing bucket."""
-        return len(self._outbox)
+        return self._paced.queued
 
     # ---------------------------------------------------------------- socket
     @Slot()
@@ -302,15 +266,14 @@ class IrcConnection(QObject):
 
     @Slot()
     def _on_ready_read(self) -> None:
-        self._watchdog.heard()
-        self._buffer += bytes(self._sock.readAll().data())
-        if b"\n" not in self._buffer:
-            if len(self._buffer) > MAX_LINE:
-                self._buffer = b""
+        self.watchdog.heard()
+        try:
+            lines = self._reader.feed(bytes(self._sock.readAll().data()))
+        except BufferOverflow as exc:  # not IRC: what the server sends is lost, not kept
+            log.info("from %s:%d: %s, dropped", self.host, self.port, exc)
             return
-        *lines, self._buffer = self._buffer.split(b"\n")
         for raw in lines:
-            text = raw.rstrip(b"\r").decode("utf-8", "replace")
+            text = raw.decode("utf-8", "replace")
             if not text:
                 continue
             try:
@@ -322,9 +285,9 @@ class IrcConnection(QObject):
 
     @Slot()
     def _on_disconnected(self) -> None:
-        self._watchdog.stop()
+        self.watchdog.stop()
         self._timeout.stop()
-        self._pace.stop()
+        self._paced.stop()
         reason = self._reason or "The server closed the connection."
         self._set_state("disconnected")
         self.disconnected.emit(reason)
@@ -333,8 +296,7 @@ class IrcConnection(QObject):
     def _on_error(self, error: QAbstractSocket.SocketError) -> None:
         if self._reason:  # we know better (ERROR line, QUIT)
             return
-        template = SOCKET_ERRORS.get(error, "Connection problem: {detail}")
-        text = template.format(host=self.host, port=self.port, detail=self._sock.errorString())
+        text = socket_error_text(error, self.host, self.port, self._sock.errorString())
         self._reason = text
         log.info("socket error %s: %s", error, text)
         if self.state in ("connecting", "registering"):
@@ -353,14 +315,6 @@ class IrcConnection(QObject):
             if self.state != "disconnected":
                 self._set_state("disconnected")
                 self.disconnected.emit(self._reason)
-
-    @Slot()
-    def _drain(self) -> None:
-        while self._outbox:
-            if not self._bucket.take():
-                self._pace.start(max(1, int(self._bucket.delay() * 1000)))
-                return
-            self._sock.write(self._outbox.pop(0))
 
     def _drop(self, reason: str) -> None:
         """Close the link at once; ``reason`` is what the user is told."""
@@ -387,17 +341,19 @@ class IrcConnection(QObject):
             self.nick = msg.param(0) or self.nick
             self.was_registered = True
             self._timeout.stop()
-            self._watchdog.start()
+            self.watchdog.start()
             self._set_state("connected")
             self.registered.emit(self.nick)
         elif command == "005":
             self.info.update(parse_isupport(msg.params[1:-1]))
         elif command in ("433", "432") and self.state == "registering":
-            taken, self.nick = self.nick, self._next_nick(self.nick)
+            taken, self.nick = self.nick, fallback_nick(self.nick, self.info.nicklen)
             self.nick_in_use.emit(taken)
             self.send(f"NICK {self.nick}", urgent=True)
         elif command == "464":
-            self._reason = "Wrong server password."
+            self._reason = (
+                "Wrong server password." if self._password else "This server needs a password."
+            )
             self.error_occurred.emit(self._reason)
         elif command == "ERROR":
             text = msg.param(0)
@@ -414,27 +370,13 @@ class IrcConnection(QObject):
     def _handle_cap(self, msg: Message) -> None:
         sub = msg.params[1].upper()
         if sub == "LS":
-            more = len(msg.params) > 3 and msg.params[2] == "*"
-            for item in msg.params[-1].split():
-                name, _, value = item.partition("=")
-                self._offered[name] = value
-            if more or self.state != "registering":
+            if not self._caps.listed(msg.params) or self.state != "registering":
                 return
             needed = self._login.required_cap(self._offered)
-            if needed is None:
-                return
-            wanted = set(WANTED_CAPS) | ({needed} if needed else set())
-            requested = sorted(wanted & self._offered.keys())
-            if requested:
-                self.send(f"CAP REQ :{' '.join(requested)}", urgent=True)
-            else:
-                self.send("CAP END", urgent=True)
+            if needed is not None:
+                self.send(self._caps.request(needed), urgent=True)
         elif sub == "ACK":
-            for item in msg.params[-1].split():
-                if item.startswith("-"):
-                    self.caps.discard(item[1:])
-                else:
-                    self.caps.add(item)
+            self._caps.acknowledged(msg.params)
             if self.state == "registering":
                 self._login.after_caps(self._offered, self.tls)
         elif sub == "NAK" and self.state == "registering":
@@ -456,9 +398,3 @@ class IrcConnection(QObject):
 
     def is_me(self, nick: str) -> bool:
         return self.info.fold(nick) == self.info.fold(self.nick)
-
-    def _next_nick(self, nick: str) -> str:
-        candidate = nick + "_"
-        if len(candidate) > self.info.nicklen:
-            candidate = nick[: self.info.nicklen - 1] + str(len(nick) % 10)
-        return candidate

@@ -358,16 +358,13 @@ class ChatServer(QObject):
 
     def stop(self, reason: str = "Server shutting down") -> None:
         """Stop listening, send every client ``ERROR :reason`` and close the sockets;
-        ``stopped`` follows once every socket is closed (at most STOP_GRACE_MS later).
-
-        A stopped server without a parent is then deleted by the event loop, at a safe point:
-        until then the application owns it, so Python's cycle collector never frees its
-        C++ side (and its sockets and notifiers) in the middle of some other slot."""
+        ``stopped`` follows once every socket is closed (at most STOP_GRACE_MS later); then
+        the event loop deletes a parentless server (the application owns it till then: the
+        cycle collector must never free its sockets in the middle of another slot)."""
         if self._stopped:
             return
         self._stopped = True
-        app = QCoreApplication.instance()
-        if self.parent() is None and app is not None:
+        if self.parent() is None and (app := QCoreApplication.instance()) is not None:
             self.setParent(app)
             self.stopped.connect(self.deleteLater)
         self._tcp.close()

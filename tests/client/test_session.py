@@ -260,8 +260,8 @@ def test_a_silent_link_is_noticed_pinged_then_given_up_and_retried(qtbot: QtBot)
         listener.setblocking(False)
         chat = ChatSession()
         KEEP.append(chat)
-        chat.connection.idle_ping_s = 0.3
-        chat.connection.dead_after_s = 1.2
+        chat.connection.watchdog.idle_ping_s = 0.3
+        chat.connection.watchdog.dead_after_s = 1.2
         chat.backoff_start = chat._backoff = 30.0
         accepted: list[socket.socket] = []
 
