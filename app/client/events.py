@@ -5,6 +5,9 @@ kicks, modes, topics, messages, notices and numerics, and chat history replayed 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.client.liveness import NickKeeper
@@ -24,6 +27,24 @@ def last_msgid(room: Room) -> str:
     """The msgid of the newest line of ``room`` that has one (where a catch-up starts)."""
     lines = room.messages.lines()
     return next((ln.msgid for ln in reversed(lines) if ln.msgid), "")
+
+
+@dataclass
+class AttentionRule:
+    """Which live messages from others call for the user (a notification): private ones,
+    those naming our nick or one of ``words`` (the user's highlight words, matched as whole
+    words, case aside), and with ``every_message`` all the rest too."""
+
+    words: tuple[str, ...] = ()
+    every_message: bool = False
+
+    def mentions(self, text: str, nick: str, fold: Callable[[str], str]) -> bool:
+        if mentions(text, nick, fold):
+            return True
+        return any(
+            re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
+            for word in self.words if word
+        )
 
 
 class IrcEvents:
@@ -46,6 +67,8 @@ class IrcEvents:
             "TOPIC": self._irc_topic,
             "PRIVMSG": self._irc_privmsg,
             "NOTICE": self._irc_notice,
+            "AWAY": self._irc_replied,
+            "INVITE": self._irc_replied,
         }
 
     def handle(self, msg: Message) -> None:
@@ -53,6 +76,8 @@ class IrcEvents:
         if msg.command == "BATCH":
             self._irc_batch(msg)
             return
+        if msg.command in ("PRIVMSG", "NOTICE") and self._session.commands.ignored(msg):
+            return  # /ignore: live or replayed, messages, notices, CTCP and file offers
         batch = msg.tags.get("batch") if msg.tags else None
         if batch in self._batches and msg.command in ("PRIVMSG", "NOTICE"):
             self._history_line(self._batches[batch], msg)
@@ -87,6 +112,8 @@ class IrcEvents:
         if room_or_none is None:
             return
         room_or_none.members.add(nick)
+        if me and "away-notify" in s.connection.caps:  # who is away already (WHO's G flag)
+            s.connection.send(f"WHO {channel}")
         if me and self.can_replay():
             seen = last_msgid(room_or_none)
             if seen:  # back after a drop: everything after the last line we have
@@ -213,10 +240,12 @@ class IrcEvents:
         if own:
             return  # our own: nothing to draw attention to
         info = s.connection.info
-        if not channel or mentions(text, s.nick, info.fold):
+        if not channel or s.attention_rule.mentions(text, s.nick, info.fold):
             if room.unread:  # counted unread (nobody looking): marked apart in the room list
                 room.highlights += 1
                 s.rooms.changed(room)
+            s.attention.emit(room.name, sender, text)
+        elif s.attention_rule.every_message:
             s.attention.emit(room.name, sender, text)
 
     def _irc_notice(self, msg: Message) -> None:
@@ -231,6 +260,8 @@ class IrcEvents:
         if ctcp is not None:  # a CTCP reply: DCC REJECT means an offer was declined
             if ctcp[0] == "DCC" and self._shares_a_room(sender):
                 s.dcc.handle_ctcp(sender, ctcp[1])
+            elif ctcp[0] != "DCC":  # the answer to a /ctcp
+                s.commands.replies.ctcp_reply(msg, *ctcp)
             return
         room = s.rooms.get(target) if s.connection.info.is_channel(target) else None
         line = ChatLine(message_time(msg), sender, msg.param(1), "notice")
@@ -243,6 +274,8 @@ class IrcEvents:
             return  # our quiet attempt to get our nick back
         if code in ("433", "432") and s.connection.state == "registering":
             return  # the connection tries another nick, and nick_in_use says so
+        if s.commands.replies.handle(msg):
+            return  # a reply to a typed command (WHOIS …), an error in words, /list's rows
         if code == "332":
             room = s.rooms.get(msg.param(1))
             if room is not None:
@@ -264,8 +297,13 @@ class IrcEvents:
         elif code[0] == "4" and len(msg.params) > 2:
             text = f"{msg.params[1]}: {text}"
         kind = "error" if code[0] in "45" and code != "422" else "info"  # 422: no MOTD
-        where = s.active_room if kind == "error" else SERVER_ROOM
+        where = s.commands.reply_room() if kind == "error" else SERVER_ROOM
         s._line(where, ChatLine(message_time(msg), "", text, kind))
+
+    def _irc_replied(self, msg: Message) -> None:
+        """AWAY (away-notify: greyed in the member lists) and INVITE, said by replies.py."""
+        replies = self._session.commands.replies
+        (replies.away if msg.command == "AWAY" else replies.invite)(msg)
 
     # ---------------------------------------------------------------- history
     def _irc_batch(self, msg: Message) -> None:

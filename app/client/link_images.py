@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
+from app.protocol.formatting import strip_formatting
 from app.protocol.links import image_links
 
 log = logging.getLogger("chatbox.client")
@@ -47,7 +48,7 @@ class LinkImages(QObject):
         """Start fetching the picture links in ``text``; returns the links taken up."""
         if not self.enabled:
             return []
-        urls = image_links(text)
+        urls = image_links(strip_formatting(text))  # "\x02http://…/a.png\x02" too
         for url in urls:
             if url in self._done:
                 self.ready.emit(url, self._done[url])

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
-from app.client.roles import MODES_ROLE, SENDER_ROLE, Index
+from app.client.roles import AWAY_ROLE, MODES_ROLE, SENDER_ROLE, Index
 from app.protocol.serverinfo import ServerInfo
 
 
@@ -16,6 +16,7 @@ from app.protocol.serverinfo import ServerInfo
 class Member:
     nick: str
     modes: str = ""  # membership modes in rank order, e.g. "ov"
+    away: bool = False
 
 
 class MemberModel(QAbstractListModel):
@@ -38,7 +39,7 @@ class MemberModel(QAbstractListModel):
         existing = self.find(nick)
         if existing is not None:
             self._take(existing)
-        self._put(Member(nick, self._info.rank_sorted(modes)))
+        self._put(Member(nick, self._info.rank_sorted(modes), bool(existing and existing.away)))
 
     def remove(self, nick: str) -> bool:
         member = self.find(nick)
@@ -52,7 +53,7 @@ class MemberModel(QAbstractListModel):
         if member is None:
             return False
         self._take(member)
-        self._put(Member(new, member.modes))
+        self._put(Member(new, member.modes, member.away))
         return True
 
     def set_mode(self, nick: str, mode: str, on: bool) -> None:
@@ -63,7 +64,15 @@ class MemberModel(QAbstractListModel):
         if not on:
             modes = modes.replace(mode, "")
         self._take(member)
-        self._put(Member(member.nick, self._info.rank_sorted(modes)))
+        self._put(Member(member.nick, self._info.rank_sorted(modes), member.away))
+
+    def set_away(self, nick: str, away: bool) -> None:
+        """Away members are drawn greyed (AWAY_ROLE)."""
+        member = self.find(nick)
+        if member is not None and member.away != away:
+            member.away = away
+            index = self.index(self._members.index(member))
+            self.dataChanged.emit(index, index, [AWAY_ROLE])
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -99,4 +108,6 @@ class MemberModel(QAbstractListModel):
             return member.nick
         if role == MODES_ROLE:
             return member.modes
+        if role == AWAY_ROLE:
+            return member.away
         return None

@@ -1,9 +1,25 @@
 """The outbox: the user's own messages, shown at once as pending until the server confirms.
 
-Messages are kept while offline and sent after the reconnect. With echo-message each stays
-pending until its echo arrives (matched by label, or by target and text); one the server
-refused, or that the link lost and the catch-up did not show, is marked failed, to resend or
-discard. Messages for a room still catching up after a reconnect wait for its history.
+Messages are kept while offline and sent after the reconnect. Text longer than one line is cut
+into as many lines as the server relays whole (app/protocol/split.py), each its own pending
+line, as the others will see them. Messages for a room still catching up after a reconnect wait
+for its history; one the link lost and the catch-up did not show is failed, to resend or discard.
+
+How a line sent is settled. IRC servers handle one client's lines in order, and everything they
+answer to a line comes before what they answer to the next one. So:
+
+* With echo-message, a line's echo confirms it (matched by label, else by command, target and
+  text). An error reply refuses the oldest line in flight it names: by label, else by a target
+  parameter. A message refusal that names none of our targets (417 input too long, 412,
+  ``FAIL PRIVMSG …``) refuses the oldest line in flight: every older one was answered already.
+* After each batch of lines, a sentinel ``PING :chatbox-<n>`` goes in the same queue. Its PONG
+  means the server has handled every line sent before it: those it neither echoed nor refused
+  are failed ("The server did not take it": dropped in silence, as a NOTICE to a channel that
+  refuses it is). No line waits at "sending…" for longer than the server takes to answer.
+* Without echo-message nothing confirms a line by itself: a sentinel follows each line, and its
+  PONG marks the line sent unless a refusal came first. One sentinel per line keeps "the oldest
+  line in flight" the very line the server is on, so an untargeted refusal finds its line.
+* A refusal taken for a line that then echoes was another command's: the echo settles it.
 """
 
 from __future__ import annotations
@@ -19,27 +35,36 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from app.client.models import ChatLine
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.message import Message, format_line
+from app.protocol.refusal import read_refusal, reason_words
+from app.protocol.split import OwnMask, relay_budget, split_for_relay
 
 if TYPE_CHECKING:
     from app.client.session import ChatSession
 
 RESYNC_TIMEOUT_MS = 15_000  # catch-up after a reconnect that never ends: send anyway
+SENTINEL = "chatbox-"  # PING :chatbox-<n>, after our lines
+NOT_TAKEN = "The server did not take it"
+LINK_LOST = "The connection dropped before the server confirmed it"
 
 
 @dataclass(eq=False)
 class Outgoing:
-    """A message the user sent that the server has not confirmed yet.
+    """A message line the user sent that the server has not confirmed yet.
 
-    ``state``: "queued" (waiting for the link or the catch-up), "sent" (waiting for the
-    echo), "unsure" (sent, then the link dropped: the catch-up will tell), "failed".
+    ``state``: "queued" (waiting for the link or the catch-up), "sent" (on its way: waiting
+    for the echo or the sentinel), "unsure" (sent, then the link dropped: the catch-up will
+    tell), "failed".
     """
 
     room: str
     target: str
-    text: str  # the PRIVMSG text, CTCP ACTION framing included
+    text: str  # the PRIVMSG / NOTICE text, CTCP ACTION framing included
     line: ChatLine  # as shown now
     state: str = "queued"
     label: str = ""
+    command: str = "PRIVMSG"
+    sentinel: int = 0  # the PING :chatbox-<n> that followed it (0: none in flight)
+    echo: bool = False  # sent with echo-message: its echo confirms it
 
 
 class Outbox(QObject):
@@ -51,6 +76,8 @@ class Outbox(QObject):
         self._session = session
         self._items: list[Outgoing] = []
         self._labels = itertools.count(1)
+        self._sentinels = itertools.count(1)
+        self._mask = OwnMask()  # our user@host, as others see it: counts in each line
         self._resyncing: set[str] = set()  # folded rooms still catching up after a reconnect
         self._resync_refs: dict[str, str] = {}  # "msgid=…" asked after → its folded room
         self._resync_timer = QTimer(self)
@@ -62,29 +89,40 @@ class Outbox(QObject):
         """Own messages not confirmed yet (queued, sent, or failed), oldest first."""
         return [o.line for o in self._items]
 
-    def send(self, target: str, text: str) -> None:
-        """Show a PRIVMSG the user typed as pending in its room, and send it when it may go."""
+    def send(self, target: str, text: str, command: str = "PRIVMSG") -> None:
+        """Show a PRIVMSG (or NOTICE) the user typed as pending in its room, one line per
+        piece it is cut into, and send them when they may go."""
         session = self._session
         info = session.connection.info
-        ctcp = parse_ctcp(text)
-        kind, shown = ("action", ctcp[1]) if ctcp is not None else ("message", text)
+        ctcp = parse_ctcp(text) if command == "PRIVMSG" else None
+        kind = "action" if ctcp is not None else "notice" if command == "NOTICE" else "message"
         name = target.lstrip(info.prefix_symbols) or target
         room = session.rooms.get(name)
         if room is None:
             kind_of_room = "channel" if info.is_channel(name) else "query"
             room = session.rooms.open(name, kind_of_room)
             session.room_opened.emit(room.name)
-        line = ChatLine(datetime.now(UTC), session.nick, shown, kind, own=True, state="pending")
-        session._line(room.name, line)
-        self._items.append(Outgoing(room.name, target, text, line))
+        now = datetime.now(UTC)
+        for piece in self._pieces(command, target, text):
+            shown = _shown(kind, piece)
+            line = ChatLine(now, session.nick, shown, kind, own=True, state="pending")
+            session._line(room.name, line)
+            self._items.append(Outgoing(room.name, target, piece, line, command=command))
         self.flush()
+
+    def _pieces(self, command: str, target: str, text: str) -> list[str]:
+        connection = self._session.connection
+        nick = connection.nick or "x" * connection.info.nicklen
+        mask = self._mask
+        budget = relay_budget(command, target, nick, connection.info.tokens, mask.user, mask.host)
+        return split_for_relay(text, budget)
 
     def resend(self, line: ChatLine) -> bool:
         """Send a failed message again (it shows as pending until confirmed)."""
         out = next((o for o in self._items if o.line is line and o.state == "failed"), None)
         if out is None:
             return False
-        self._restate(out, replace(line, state="pending", time=datetime.now(UTC)))
+        self._restate(out, replace(line, state="pending", reason="", time=datetime.now(UTC)))
         out.state = "queued"
         self.flush()
         return True
@@ -106,23 +144,77 @@ class Outbox(QObject):
         if connection.state != "connected":
             return
         fold = connection.info.fold
+        batch: list[Outgoing] = []
         for out in list(self._items):
             if out.state == "queued" and fold(out.room) not in self._resyncing:
-                self._transmit(out)
+                for part in self._refit(out):
+                    self._transmit(part)
+                    batch.append(part)
+        if batch and "echo-message" in connection.caps:
+            self._sentinel(batch)
+
+    def _refit(self, out: Outgoing) -> list[Outgoing]:
+        """``out`` cut again if it no longer fits (our nick or the server changed since it
+        was typed): its pieces, shown in its place, the lines queued after it below them."""
+        pieces = self._pieces(out.command, out.target, out.text)
+        if len(pieces) < 2:
+            return [out]
+        at = self._items.index(out)
+        later = [o for o in self._items[at + 1 :] if o.room == out.room and o.state == "queued"]
+        room = self._session.rooms.get(out.room)
+        if room is not None:
+            for other in later:
+                room.messages.remove(other.line)
+        out.text = pieces[0]
+        self._restate(out, replace(out.line, text=_shown(out.line.kind, pieces[0])))
+        parts = [out]
+        for piece in pieces[1:]:
+            line = replace(out.line, text=_shown(out.line.kind, piece))
+            parts.append(Outgoing(out.room, out.target, piece, line, command=out.command))
+            self._session._line(out.room, line)
+        self._items[at + 1 : at + 1] = parts[1:]
+        for other in later:
+            self._session._line(other.room, other.line)
+        return parts
 
     def _transmit(self, out: Outgoing) -> None:
         connection = self._session.connection
         caps = connection.caps
-        line = format_line(None, "PRIVMSG", (out.target, out.text), trailing=True)
-        if "echo-message" not in caps:  # no confirmation will come: sent is shown
-            connection.send(line)
-            self.settle(out, replace(out.line, state="", time=datetime.now(UTC)))
-            return
-        if "labeled-response" in caps:
+        line = format_line(None, out.command, (out.target, out.text), trailing=True)
+        out.echo = "echo-message" in caps
+        if out.echo and "labeled-response" in caps:
             out.label = f"cb{next(self._labels)}"
             line = f"@label={out.label} {line}"
         out.state = "sent"
         connection.send(line)
+        if not out.echo:  # nothing else will tell this line from the next one
+            self._sentinel([out])
+
+    def _sentinel(self, lines: list[Outgoing]) -> None:
+        """PING after ``lines``, in the same queue: its PONG settles what is left of them."""
+        number = next(self._sentinels)
+        for out in lines:
+            out.sentinel = number
+        self._session.connection.send(f"PING :{SENTINEL}{number}")
+
+    def heard(self, msg: Message) -> None:
+        """Every message from the server, before anything else sees it: what it says of our
+        address, and a sentinel's PONG."""
+        self._mask.observe(msg, self._session.connection.is_me)
+        token = msg.params[-1] if msg.command == "PONG" and msg.params else ""
+        number = token.removeprefix(SENTINEL)
+        if token.startswith(SENTINEL) and number.isdecimal():
+            self._answered(int(number))
+
+    def _answered(self, number: int) -> None:
+        """The server has handled every line sent before sentinel ``number``."""
+        for out in list(self._items):
+            if out.state != "sent" or not 0 < out.sentinel <= number:
+                continue
+            if out.echo:  # neither echoed nor refused: dropped in silence
+                self._fail(out, NOT_TAKEN)
+            else:
+                self.settle(out, replace(out.line, state="", time=datetime.now(UTC)))
 
     def match(self, msg: Message, states: tuple[str, ...]) -> Outgoing | None:
         """The outgoing message ``msg`` (our echo, or our line in history) confirms."""
@@ -131,14 +223,15 @@ class Outbox(QObject):
             return next((o for o in self._items if o.label == label), None)
         fold = self._session.connection.info.fold
         target, text = fold(msg.param(0)), msg.param(1)
-        return next(
-            (
-                o
-                for o in self._items
-                if o.state in states and fold(o.target) == target and o.text == text
-            ),
-            None,
-        )
+        same = [
+            o
+            for o in self._items
+            if o.command == msg.command and fold(o.target) == target and o.text == text
+        ]
+        found = next((o for o in same if o.state in states), None)
+        if found is None and "sent" in states:  # a refusal taken for it was another's
+            found = next((o for o in same if o.state == "failed"), None)
+        return found
 
     def settle(self, out: Outgoing, line: ChatLine) -> None:
         """``out`` is confirmed: ``line`` (with the server's time and msgid) replaces it."""
@@ -146,10 +239,10 @@ class Outbox(QObject):
             self._items.remove(out)
         self._restate(out, line)
 
-    def _fail(self, out: Outgoing) -> None:
+    def _fail(self, out: Outgoing, reason: str) -> None:
         out.state = "failed"
-        out.label = ""
-        self._restate(out, replace(out.line, state="failed"))
+        out.sentinel = 0  # the label stays: a late echo of it still settles it
+        self._restate(out, replace(out.line, state="failed", reason=reason))
 
     def _restate(self, out: Outgoing, line: ChatLine) -> None:
         room = self._session.rooms.get(out.room)
@@ -158,27 +251,46 @@ class Outbox(QObject):
         out.line = line
 
     def refused(self, msg: Message) -> bool:
-        """An error reply to one of our messages: mark it failed (and show the reply)."""
+        """An error reply (4xx, 5xx, FAIL): mark the line it refuses failed, with the
+        reason in words (see the module docstring for which line that is)."""
+        flying = [o for o in self._items if o.state == "sent"]
         label = msg.tags.get("label") if msg.tags else None
         out = None
         if label:
-            out = next((o for o in self._items if o.label == label), None)
-        elif msg.command in ("401", "404") and len(msg.params) > 2:  # no such nick, +n/+m
-            info = self._session.connection.info
-            fold, target = info.fold, info.fold(msg.param(1))
-            out = next(
-                (o for o in self._items if o.state == "sent" and fold(o.target) == target), None
-            )
-        if out is None or out.state != "sent":
+            out = next((o for o in flying if o.label == label), None)
+        else:
+            refusal = read_refusal(msg)
+            if refusal is None:
+                return False
+            if refusal.command:
+                flying = [o for o in flying if o.command == refusal.command]
+            out = self._named(flying, refusal.names)
+            if out is None and refusal.untargeted and flying:
+                out = flying[0]
+        if out is None:
             return False
-        self._fail(out)
+        self._fail(out, reason_words(msg, out.target))
         return True
+
+    def _named(self, flying: list[Outgoing], names: Iterable[str]) -> Outgoing | None:
+        """The oldest of ``flying`` whose target is one of ``names``."""
+        info = self._session.connection.info
+        wanted = {info.fold(name) for name in names}
+        return next(
+            (
+                o
+                for o in flying
+                if {info.fold(o.target), info.fold(o.target.lstrip(info.prefix_symbols))}
+                & wanted
+            ),
+            None,
+        )
 
     def link_lost(self) -> None:
         """The link dropped: what waits for its echo may never get one."""
         for out in self._items:
             if out.state == "sent":  # the catch-up will tell
-                out.state, out.label = "unsure", ""
+                out.state, out.label, out.sentinel = "unsure", "", 0
 
     # ---------------------------------------------------------------- catching up
     def begin_resync(self, names: Iterable[str]) -> None:
@@ -216,10 +328,16 @@ class Outbox(QObject):
         self._resyncing.discard(fold(name))
         for out in list(self._items):
             if out.state == "unsure" and fold(out.room) == fold(name):
-                self._fail(out)
+                self._fail(out, LINK_LOST)
         self.flush()
 
     @Slot()
     def _resync_all(self) -> None:
         for folded in list(self._resyncing):
             self.resynced(folded)
+
+
+def _shown(kind: str, text: str) -> str:
+    """What a line shows of the wire ``text``: an action without its CTCP framing."""
+    ctcp = parse_ctcp(text) if kind == "action" else None
+    return ctcp[1] if ctcp is not None else text

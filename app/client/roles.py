@@ -18,3 +18,4 @@ ROOM_KIND_ROLE = Qt.ItemDataRole.UserRole + 8
 LINE_ROLE = Qt.ItemDataRole.UserRole + 9  # the ChatLine itself (one call for a delegate)
 MARKER_ROLE = Qt.ItemDataRole.UserRole + 10  # True for the first unread line
 HIGHLIGHT_ROLE = Qt.ItemDataRole.UserRole + 11  # a room's unread mentions and private messages
+AWAY_ROLE = Qt.ItemDataRole.UserRole + 12  # a member who is away (greyed)

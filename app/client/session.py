@@ -22,9 +22,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app.client.commands import Commands
 from app.client.connection import IrcConnection
 from app.client.dcc import DccManager
-from app.client.events import IrcEvents, last_msgid
+from app.client.events import AttentionRule, IrcEvents, last_msgid
 from app.client.link_images import LinkImages
 from app.client.liveness import NickKeeper, WakeWatch
 from app.client.models import ChatLine, RoomModel
@@ -42,7 +43,7 @@ from app.client.text import (
 from app.client.transfer import Transfer
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
-from app.protocol.input import InputResult, parse_input
+from app.protocol.input import InputResult
 from app.protocol.message import Message, format_line, parse
 
 __all__ = [
@@ -82,7 +83,7 @@ class ChatSession(QObject):
     notice = Signal(str)
     reconnect_scheduled = Signal(float)
     server_changed = Signal(str)
-    attention = Signal(str, str, str)  # room, sender, text: a live mention or private message
+    attention = Signal(str, str, str)  # room, sender, text: live, as attention_rule says
 
     def __init__(self, connection: IrcConnection | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -118,6 +119,8 @@ class ChatSession(QObject):
         self._wake = WakeWatch(self)
         self._wake.woke.connect(self.network_changed)
         self._events = IrcEvents(self, self._outbox, self._nick_keeper)
+        self.commands = Commands(self, self._nick_keeper)  # typed commands, their replies
+        self.attention_rule = AttentionRule()  # the user's highlight words, or every message
 
     @property
     def nick(self) -> str:
@@ -154,10 +157,7 @@ class ChatSession(QObject):
     @Slot(str, str)
     def send_input(self, text: str, room: str) -> InputResult:
         """What the user typed in ``room``; returns what it became (the UI shows errors)."""
-        target = None if room == SERVER_ROOM else room
-        result = parse_input(text, target, self.connection.info)
-        if result.error:
-            self._line(room, ChatLine(datetime.now(UTC), "", result.error, "error"))
+        result = self.commands.parse(text, room)  # errors, /help, /clear … said and done
         if result.quit is not None:
             self.quit(result.quit)
             return result
@@ -180,8 +180,7 @@ class ChatSession(QObject):
                 text = f"Not connected: {msg.command} was not sent."
                 self._line(room, ChatLine(datetime.now(UTC), "", text, "error"))
                 continue
-            if msg.command == "NICK":
-                self._nick_keeper.request = msg.param(0)
+            self.commands.sending(msg, room)  # its replies are said in ``room``
             self.connection.send(line)
         return result
 

@@ -55,10 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
     if args.repair:  # one line per data file; 0 when each is usable now
-        from app.server import accounts, history, storage
+        from app.server import accounts, channel_store, history, storage
 
         lines, ok = storage.repair_folder(args.data_dir or default_data_dir(args.port), {
-            "history": history.SCHEMA, "accounts": accounts.SCHEMA})
+            "history": history.SCHEMA, "accounts": accounts.SCHEMA,
+            "channels": channel_store.SCHEMA})
         print("\n".join(lines))
         return 0 if ok else EXIT_USAGE
     try:

@@ -21,6 +21,7 @@ from app.protocol.framing import decode_line
 from app.protocol.message import Message, format_line, parse
 from app.protocol.sasl import Backoff
 from app.server.accounts import AccountStore
+from app.server.channel_store import ChannelStore
 from app.server.config import ServerConfig
 from app.server.guard import RecentAttempts, address_key, parse_network
 from app.server.history import HistoryStore, format_ms, view_key
@@ -90,6 +91,7 @@ class ServerCore:
         self.accounts = AccountStore(
             config.data_dir / "accounts.sqlite3" if config.data_dir else None
         )
+        self.channel_store = ChannelStore.beside(config.data_dir)  # topics and modes
         self.logins = Backoff(clock)  # failed logins, per address and account from it
         self.registrations = RecentAttempts(config.register_per_hour, 3600.0, clock)
         self.exempt = tuple(parse_network(text) for text in config.exempt)
@@ -369,6 +371,7 @@ class ServerCore:
         self.channels.clear()
         self.history.close()
         self.accounts.close()
+        self.channel_store.close()
 
     def set_user_mode(self, client: Client, letter: str, on: bool) -> bool:
         """Set or clear one user mode letter; True when it changed (counts kept for LUSERS)."""

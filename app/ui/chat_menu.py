@@ -1,5 +1,9 @@
-"""The Chat menu of a chat window: find, leave, the three switches the settings remember
-(desktop notifications, pictures from links, file offers from strangers), and close."""
+"""The Room menu of a chat window: find, leave, the three switches the settings remember
+(desktop notifications, pictures from links, file offers from strangers), and close.
+
+Ctrl+W leaves the room. The platform's standard Close keys hold Ctrl+W as well (Ctrl+W and
+Ctrl+F4 under X11), and two actions on one key make Qt run neither ("Ambiguous shortcut
+overload"): Close window keeps the platform's other Close keys only."""
 
 from __future__ import annotations
 
@@ -10,6 +14,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.client.session import ChatSession
+
+LEAVE_KEY = "Ctrl+W"
+
+
+def close_keys() -> list[QKeySequence]:
+    """The platform's Close keys but Ctrl+W, which leaves the room."""
+    leave = QKeySequence(LEAVE_KEY)
+    return [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Close) if k != leave]
 
 
 class ChatMenu(QObject):
@@ -35,11 +47,11 @@ class ChatMenu(QObject):
     ) -> None:
         super().__init__(window)
         self._session = session
-        menu = window.menuBar().addMenu("&Chat")
+        self.menu = menu = window.menuBar().addMenu("&Room")
         find_action = menu.addAction("&Find in room…", find)
         find_action.setShortcut(QKeySequence.StandardKey.Find)
         leave_action = menu.addAction("&Leave room", leave)
-        leave_action.setShortcut(QKeySequence("Ctrl+W"))
+        leave_action.setShortcut(QKeySequence(LEAVE_KEY))
         menu.addSeparator()
         self.notify_action = QAction("Desktop &notifications", window)
         self.notify_action.setCheckable(True)
@@ -63,7 +75,8 @@ class ChatMenu(QObject):
         self.strangers_action.toggled.connect(self._on_strangers_toggled)
         menu.addAction(self.strangers_action)
         menu.addSeparator()
-        menu.addAction("&Close", QKeySequence.StandardKey.Close, window.close)
+        close_action = menu.addAction("&Close window", window.close)
+        close_action.setShortcuts(close_keys())
         overflow = window.menuBar().findChild(QWidget, "qt_menubar_ext_button")
         if overflow is not None:  # Qt's ">>" for menus that do not fit
             overflow.setAccessibleName("More menus")

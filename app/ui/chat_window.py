@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
 
 from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
+from app.ui.channel_browser import ChannelBrowser
 from app.ui.chat_menu import ChatMenu
+from app.ui.context_menus import ContextMenus
 from app.ui.file_sharing import FileSharing
 from app.ui.file_sharing import RecipientChooser as RecipientChooser  # still importable here
 from app.ui.input_line import InputLine
+from app.ui.member_delegate import MemberDelegate
 from app.ui.message_view import MessageView
 from app.ui.notify import Notifier
 from app.ui.room_find import RoomFind
@@ -62,6 +65,7 @@ class ChatWindow(QMainWindow):
         self.members_view = QListView()
         self.members_view.setAccessibleName("Members")
         self.members_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.members_view.setItemDelegate(MemberDelegate(self.members_view))  # away: grey
         self.topic = QLabel()
         self.topic.setAccessibleName("Topic")
         self.topic.setTextFormat(Qt.TextFormat.PlainText)  # text from the wire is never HTML
@@ -96,6 +100,7 @@ class ChatWindow(QMainWindow):
         self.retry_button = self.status_line.retry_button
 
         self._room = ""
+        self._show_members = True  # View → Show member list (the controller passes it on)
         self._drafts: dict[str, str] = {}  # folded room name → its half-typed line
         self._wanted: set[str] = set()  # folded names the user asked to open: shown on arrival
         self.notifier = Notifier(self)
@@ -103,6 +108,8 @@ class ChatWindow(QMainWindow):
         self.notify_action = self.chat_menu.notify_action
         self.link_images_action = self.chat_menu.link_images_action
         self.strangers_action = self.chat_menu.strangers_action
+        self.context_menus = ContextMenus(self)
+        self.channel_browser: ChannelBrowser | None = None  # made by the first /list
         self._connect_signals()
         self._show_room(SERVER_ROOM)
         self.input.setFocus()
@@ -123,6 +130,17 @@ class ChatWindow(QMainWindow):
     def set_files_from_strangers(self, on: bool) -> None:
         self.chat_menu.set_files_from_strangers(on)
 
+    @property
+    def show_members(self) -> bool:
+        """The member list beside a channel's messages."""
+        return self._show_members
+
+    @show_members.setter
+    def show_members(self, on: bool) -> None:
+        self._show_members = on
+        room = self.session.rooms.get(self._room)
+        self.members_view.setVisible(on and room is not None and room.kind == "channel")
+
     def _connect_signals(self) -> None:
         s = self.session
         self.chat_menu.notifications_toggled.connect(self.notifications_toggled)
@@ -133,13 +151,15 @@ class ChatWindow(QMainWindow):
         s.room_opened.connect(self._on_room_opened)
         s.connection.registered.connect(self._update_title)
         s.attention.connect(self._on_attention)
+        s.commands.channel_list_requested.connect(self.open_channel_browser)
         self.notifier.clicked.connect(self._on_notification_clicked)
         self.input.submitted.connect(self._on_submitted)
         self.input.image_pasted.connect(self.files.offer_image)
         self.messages.resend_requested.connect(self._on_resend)
         self.messages.discard_requested.connect(self._on_discard)
         for n in range(1, 10):
-            QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.show_row(n - 1))
+            room_key = QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.show_row(n - 1))
+            room_key.setWhatsThis(f"Show room {n} of the list")  # Help → Keyboard shortcuts
 
     # ---------------------------------------------------------------- rooms
     @property
@@ -203,7 +223,7 @@ class ChatWindow(QMainWindow):
             if not self.messages.viewport().rect().contains(self.messages.visualRect(index)):
                 self.messages.scrollTo(index, MessageView.ScrollHint.PositionAtTop)
         self.members_view.setModel(room.members)
-        self.members_view.setVisible(room.kind == "channel")
+        self.members_view.setVisible(room.kind == "channel" and self._show_members)
         self._show_topic(room)
         self._update_title()
         self.input.setFocus()
@@ -232,14 +252,17 @@ class ChatWindow(QMainWindow):
         return room.members.nicks() if room is not None else []
 
     @Slot()
-    def leave_room(self) -> None:
-        room = self.session.rooms.get(self._room)
+    def leave_room(self, name: str = "") -> None:
+        """Leave (part) the room ``name`` (default: the one shown) and close it."""
+        room = self.session.rooms.get(name or self._room)
         if room is None or room.kind == "server":
             return
         if room.kind == "channel" and room.joined:
             self.session.send_input(f"/part {room.name}", room.name)
+        showing = room.name == self._room
         self.session.rooms.close(room.name)
-        self.show_room(SERVER_ROOM)
+        if showing:
+            self.show_room(SERVER_ROOM)
 
     # ---------------------------------------------------------------- input and find
     @Slot(str)
@@ -249,6 +272,8 @@ class ChatWindow(QMainWindow):
             room.messages.marker = None  # answering: the unread rule has done its job
             self.messages.doItemsLayout()
         result = self.session.send_input(text, self._room)
+        if self.session.rooms.get(self._room) is None:  # /close
+            self.show_room(SERVER_ROOM)
         fold = self.session.connection.info.fold
         if result.open_query:
             self.show_room(result.open_query)
@@ -262,6 +287,20 @@ class ChatWindow(QMainWindow):
                         self.show_room(channel)
                     else:
                         self._wanted.add(fold(channel))
+
+    @Slot()
+    def open_channel_browser(self) -> ChannelBrowser:
+        """/list: the channel browser, filled as the server answers; choosing joins."""
+        if self.channel_browser is None:
+            self.channel_browser = ChannelBrowser(self.session.commands.channel_list, self)
+            self.channel_browser.join_requested.connect(self._on_channel_chosen)
+        self.channel_browser.show()
+        self.channel_browser.raise_()
+        return self.channel_browser
+
+    @Slot(str)
+    def _on_channel_chosen(self, name: str) -> None:
+        self._on_submitted(f"/join {name}")  # as if typed: its room shows once joined
 
     @Slot(object)
     def _on_resend(self, line: ChatLine) -> None:
@@ -287,7 +326,8 @@ class ChatWindow(QMainWindow):
     @Slot(str, str, str)
     def _on_attention(self, room: str, sender: str, text: str) -> None:
         """A mention or a private message: notify, unless the user is looking at it."""
-        if self.notify_enabled and not self.isActiveWindow():
+        muted = self.context_menus.is_muted(room)
+        if self.notify_enabled and not muted and not self.isActiveWindow():
             self.notifier.notify(room, sender, text)
 
     @Slot(str)

@@ -21,9 +21,12 @@ from app.server.listener import ChatServer, ListenError
 from app.settings import Settings
 from app.ui.certificate_dialog import CertificateDialog
 from app.ui.chat_window import ChatWindow
+from app.ui.desktop import Desktop
 from app.ui.hosting import start_server
 from app.ui.nick_dialog import NickDialog
-from app.ui.server_window import ServerWindow, share_addresses
+from app.ui.nick_taken import dock_nick_taken_bar
+from app.ui.server_window import ServerWindow
+from app.ui.share_panel import dock_share_panel, share_lines
 from app.ui.start_window import JoinRequest, StartWindow
 
 DEFAULT_ROOM = "#chatbox"
@@ -38,7 +41,7 @@ class CloseConfirm:
         people = "1 person is" if others == 1 else f"{others} people are"
         answer = QMessageBox.question(
             parent,
-            "Chatbox — stop hosting?",
+            "Stop hosting?",
             f"{people} still connected to your chat. Closing stops the chat for everyone.",
             QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
         )
@@ -62,15 +65,21 @@ class ChatboxApp(QObject):
         self._finished = False
         self.listen_address: str | None = None  # every interface; tests use 127.0.0.1
         self.host_port: int | None = None  # 6667 or the next free; tests use 0
+        self.connect_timeout_ms: int | None = None  # None: the connection's own (15 s)
         # Chats on this network: browsed while the start screen shows; ours advertised
         # while we host or run a server.
         self.lan_browser = LanBrowser(self)
         self.lan_chats = LanChatsModel(self)
         self.lan_chats.attach(self.lan_browser)
         self.advertiser = Advertiser(self)
+        # Choices, theme, tray and the shared menus and dialogs of every window.
+        self.desktop = Desktop(settings, windows=lambda: self.chat_windows, hosts=self._hosts,
+                               quit=self.quit, parent=self)
 
     # ---------------------------------------------------------------- start screen
-    def show_start(self, error: str = "") -> StartWindow:
+    def show_start(self, error: str = "", *, hosting: bool = False) -> StartWindow:
+        """The start screen, saying ``error`` beside the Join form (or, ``hosting``, the
+        Host box)."""
         if self.start_window is None:
             self.start_window = StartWindow(
                 self.settings.recent_servers,
@@ -88,7 +97,8 @@ class ChatboxApp(QObject):
             self.start_window.join_requested.connect(self._on_join_requested)
             self.start_window.server_requested.connect(self._on_server_requested)
             self.start_window.closed.connect(self._on_start_closed)
-        self.start_window.show_error(error)
+            self.desktop.attach_window(self.start_window)
+        self.start_window.show_error(error, hosting=hosting)
         self.start_window.show()
         self.start_window.raise_()
         self.start_window.set_lan_state(self.lan_browser.state)
@@ -164,14 +174,14 @@ class ChatboxApp(QObject):
         (it joins ``channel``)."""
         session = ChatSession()
         session.autojoin = [channel] if channel else []
+        if self.connect_timeout_ms is not None:
+            session.connection.connect_timeout_ms = self.connect_timeout_ms
         window = ChatWindow(session)
-        window.notify_enabled = self.settings.notifications
-        window.notifications_toggled.connect(self._on_notifications_toggled)
-        window.set_link_images(self.settings.link_images)
-        window.link_images_toggled.connect(self._on_link_images_toggled)
-        window.set_files_from_strangers(self.settings.files_from_strangers)
-        window.strangers_toggled.connect(self._on_strangers_toggled)
+        self.desktop.attach_chat(window)  # the user's choices, and they follow changes
         session.dcc.max_size = self.settings.max_file_mb * 1024 * 1024
+        session.commands.ignores.set_masks(self.settings.ignored)
+        session.commands.ignores.changed.connect(self._on_ignores_changed)
+        dock_nick_taken_bar(window, session)
         self.chat_windows.append(window)
         window.closed.connect(self._on_chat_closed)
         if from_start:
@@ -183,8 +193,16 @@ class ChatboxApp(QObject):
         session.connection.connect_to(
             host, port, nick, password=password, tls=tls, account=account,
             trusted=self.settings.trusted_fingerprint(host, port) if tls else "",
+            realname=self.settings.real_name,
         )
         return window
+
+    @Slot(list)
+    def _on_ignores_changed(self, masks: list[str]) -> None:
+        """/ignore or /unignore in one window: saved, and every window ignores the same."""
+        self.settings.ignored = masks
+        for window in self.chat_windows:
+            window.session.commands.ignores.set_masks(masks)
 
     @Slot(str)
     def _on_server_changed(self, _where: str) -> None:
@@ -208,23 +226,7 @@ class ChatboxApp(QObject):
         if window.session.connection.was_registered:
             window.session.quit()  # the retry loop ends here: the user said no
             return
-        self.chat_windows.remove(window)
-        window.close_guard = lambda: True
-        window.close()
-        window.deleteLater()
-        self.show_start(problem.text())
-
-    @Slot(bool)
-    def _on_notifications_toggled(self, on: bool) -> None:
-        self.settings.notifications = on
-
-    @Slot(bool)
-    def _on_link_images_toggled(self, on: bool) -> None:
-        self.settings.link_images = on
-
-    @Slot(bool)
-    def _on_strangers_toggled(self, on: bool) -> None:
-        self.settings.files_from_strangers = on
+        self._back_to_start(window, problem.text())
 
     def _window_of(self, session_connection: QObject | None) -> ChatWindow | None:
         return next(
@@ -236,46 +238,44 @@ class ChatboxApp(QObject):
         window = self._window_of(self.sender())
         if window is None or window.session.connection.was_registered:
             return  # later problems show in the chat window itself
+        self._back_to_start(window, text)
+
+    def _back_to_start(self, window: ChatWindow, text: str) -> None:
+        """A join that never got in: its window goes and the start screen says why, with
+        the form as it was typed. The start screen shows first, so the window closing is
+        never the app's last one."""
+        self.show_start(text)
         self.chat_windows.remove(window)
         window.close_guard = lambda: True
         window.close()
         window.deleteLater()
-        self.show_start(text)
 
     def host_chat(self, nick: str, port: int | None = None) -> ChatWindow | None:
         """Start the bundled server here and join it over loopback."""
         try:
             self.server, note = start_server(port, self.listen_address, tls=self.settings.host_tls)
         except ListenError as exc:
-            self.show_start(f"Could not host the chat: {exc}.")
+            self.show_start(f"Could not host the chat: {exc}.", hosting=True)
             return None
         # The host's own window joins over loopback, or the one address the server has.
         window = self.join_chat(self.listen_address or "127.0.0.1", self.server.port, nick)
         window.close_guard = lambda: self._confirm_stop_hosting(window)
         self._host_window = window
+        # What to tell others stays on screen (the Share panel); the Server room keeps a note.
+        dock_share_panel(window, self.server)
         lines = [note] if note else []
-        addresses = (
-            [f"{self.listen_address}:{self.server.port}"]
-            if self.listen_address
-            else share_addresses(self.server.port)
-        )
         if self.server.tls is not None:
             lines.append(
-                f"Secure connections (TLS) on port {self.server.tls_port}. Read this "
-                f"certificate fingerprint out to those who join with TLS: "
-                f"{self.server.tls.fingerprint}"
+                f"Secure connections (TLS) on port {self.server.tls_port}, certificate "
+                f"fingerprint {self.server.tls.fingerprint}"
             )
         if self._advertise(nick):
             lines.append("Chatbox apps on this network will list your chat under Join a chat.")
-        if addresses:
-            lines.append("You are hosting. Others join with: " + ", ".join(addresses))
-        else:
-            lines.append(f"You are hosting on port {self.server.port} (no network found).")
+        lines.append("You are hosting. Others join with: " + ", ".join(share_lines(self.server)))
         room = window.session.rooms.get(SERVER_ROOM)
         assert room is not None
         for text in lines:
             room.messages.append(ChatLine(datetime.now(UTC), "", text, "info"))
-        window.statusBar().showMessage(lines[-1], 15000)
         return window
 
     def _confirm_stop_hosting(self, window: ChatWindow) -> bool:
@@ -291,11 +291,14 @@ class ChatboxApp(QObject):
         try:
             self.server, note = start_server(port, self.listen_address, tls=self.settings.host_tls)
         except ListenError as exc:
-            self.show_start(f"Could not start the server: {exc}.")
+            self.show_start(f"Could not start the server: {exc}.", hosting=True)
             return None
-        self.server_window = ServerWindow(self.server, note)
+        window = self.server_window = ServerWindow(self.server, note)
+        # Asks while people are connected; not when the app is quitting (SIGTERM, Quit).
+        window.close_guard = lambda: self._stopping or window.confirm_stop()
         self.server_window.closed.connect(self._on_server_window_closed)
         self.server_window.stop_requested.connect(self.shutdown)
+        self.desktop.attach_window(self.server_window)
         self.server_window.show()
         self._hide_start()
         self._advertise("")
@@ -338,12 +341,24 @@ class ChatboxApp(QObject):
     def _start_visible(self) -> bool:
         return self.start_window is not None and self.start_window.isVisible()
 
+    def _hosts(self, window: QWidget) -> bool:
+        return window is self._host_window and self.server is not None
+
+    @Slot()
+    def quit(self) -> None:
+        """Chatbox → Quit, the tray's Quit: everything closes, once the host said yes when
+        others are still in the chat it hosts."""
+        host = self._host_window
+        if host is None or self._confirm_stop_hosting(host):
+            self.shutdown()
+
     @Slot()
     def shutdown(self) -> None:
         """Close everything as the close buttons would: QUIT out, the server stops, done."""
         if self._stopping:
             return
         self._stopping = True
+        self.desktop.shutdown()  # windows close for real now, not into the tray
         for window in list(self.chat_windows):
             window.close_guard = lambda: True
             window.close()

@@ -44,6 +44,7 @@ class FileSharing(QObject):
         self._window = window
         self._session = session
         self._current_room = current_room
+        self.download_folder: Path | None = None  # where saving starts (None: Downloads)
         self.offers = QWidget()
         self.offers.setAccessibleName("File offers")
         self._offers_column = QVBoxLayout(self.offers)
@@ -122,7 +123,7 @@ class FileSharing(QObject):
 
     @Slot(object)
     def _on_save_requested(self, transfer: Transfer) -> None:
-        answer = SaveChooser.ask(self._window, transfer)
+        answer = SaveChooser.ask(self._window, transfer, self.download_folder)
         if answer is None:
             return
         path, resume = answer

@@ -1,5 +1,10 @@
 """The input line: Enter sends, Up/Down recall, Tab completes nicks, a multi-line paste asks.
 
+IRC formatting is typed with Ctrl+B (bold), Ctrl+I (italics), Ctrl+U (underline), Ctrl+K (a
+colour, from the chooser) and Ctrl+O (back to plain). The codes stay in the text as they are
+sent; QLineEdit shows a control character as a blank, so each gets a small mark painted over
+it (a colour code: a swatch of its colour).
+
 Signals:
     submitted(str): one line to send.
     image_pasted(QImage): an image (not text) was pasted: to send as a file.
@@ -9,11 +14,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QGuiApplication, QImage, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QTextLayout,
+    QTextLine,
+)
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 
+from app.protocol.formatting import BOLD, COLOUR, COLOURS, ITALIC, RESET, UNDERLINE
+from app.ui.colour_chooser import ColourChooser
+
 HISTORY_LIMIT = 200
+FORMAT_KEYS = {Qt.Key.Key_B: BOLD, Qt.Key.Key_I: ITALIC, Qt.Key.Key_U: UNDERLINE,
+               Qt.Key.Key_O: RESET}
+COLOUR_KEY = Qt.Key.Key_K
+
+
+def _x(line: QTextLine, position: int) -> float:
+    found = line.cursorToX(position)  # PySide returns (x, position)
+    x = found[0] if isinstance(found, tuple) else found
+    return float(x) if isinstance(x, (int, float)) else 0.0
+
+
+def _hidden(char: str) -> bool:
+    """A character QLineEdit draws as a blank (it shows C0 controls but tab as spaces)."""
+    return char < " " and char != "\t"
 
 
 class PasteConfirm:
@@ -58,8 +92,31 @@ class InputLine(QLineEdit):
             del self._history[:-HISTORY_LIMIT]
         self._cursor = len(self._history)
 
+    @staticmethod
+    def _format_key(event: QKeyEvent) -> bool:
+        control = event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        return control and (event.key() in FORMAT_KEYS or event.key() == COLOUR_KEY)
+
+    def event(self, event: QEvent) -> bool:
+        # ours before any window shortcut (and before QLineEdit's Ctrl+K / Ctrl+U editing)
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and self._format_key(event)
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        if self._format_key(event):
+            self._completion = None
+            if key == COLOUR_KEY:
+                self.choose_colour()
+            else:
+                self.insert(FORMAT_KEYS[Qt.Key(key)])
+            return
         if key != Qt.Key.Key_Tab:
             self._completion = None
         if event.matches(QKeySequence.StandardKey.Paste):
@@ -82,6 +139,48 @@ class InputLine(QLineEdit):
             self.complete()
             return
         super().keyPressEvent(event)
+
+    def choose_colour(self) -> None:
+        """Ctrl+K: insert the colour chosen as ``\\x03NN`` (two digits: a digit typed next
+        stays text)."""
+        at = self.mapToGlobal(self.cursorRect().bottomLeft())
+        code = ColourChooser.ask(self, at)
+        if code is not None:
+            self.insert(f"{COLOUR}{code:02d}")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        text = self.text()
+        if text.isprintable() or self.echoMode() != QLineEdit.EchoMode.Normal:
+            return
+        marks = [i for i, char in enumerate(text) if _hidden(char)]
+        if not marks:
+            return
+        # Where QLineEdit put each character: the same text (controls as the spaces it
+        # draws) laid out in the same font, placed by the cursor, whose place it tells.
+        layout = QTextLayout("".join(" " if _hidden(c) else c for c in text), self.font())
+        layout.beginLayout()
+        line = layout.createLine()
+        layout.endLayout()
+        cursor = QRectF(self.cursorRect())
+        origin = cursor.center().x() - _x(line, self.cursorPosition())
+        painter = QPainter(self)
+        painter.setClipRect(self.contentsRect().marginsRemoved(self.textMargins()))
+        for i in marks:
+            left = origin + _x(line, i)
+            width = max(3.0, _x(line, i + 1) - _x(line, i) - 1)
+            box = QRectF(left, cursor.top() + 2, width, cursor.height() - 4)
+            painter.fillRect(box, self._mark_colour(text, i))
+        painter.end()
+
+    def _mark_colour(self, text: str, i: int) -> QColor:
+        """A colour code's own colour (when it has digits); the highlight for the rest."""
+        digits = text[i + 1 : i + 3]
+        if text[i] == COLOUR and digits[:1].isdigit() and digits[:1].isascii():
+            code = int(digits) if digits.isdigit() and digits.isascii() else int(digits[0])
+            if code < len(COLOURS):
+                return QColor.fromRgb(COLOURS[code])
+        return self.palette().color(QPalette.ColorRole.Highlight)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Files dropped here go to the window (to be sent), not into the text."""

@@ -1,12 +1,15 @@
 """The painting delegate of the message list: one row as ``12:34  nick  text``.
 
 Text from the wire is laid out with QTextLayout as plain text: never HTML or rich text.
-Links (http, https) are found by pattern, underlined, and located under a point here.
+IRC formatting codes (bold, colours …) become QTextLayout formats over the text without the
+codes (app/ui/irc_style.py); links (http, https) are found by pattern in that same text, so
+their positions are layout positions: underlined, and located under a point here.
 """
 
 from __future__ import annotations
 
-import zlib
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -34,12 +37,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.models import LINE_ROLE, MARKER_ROLE, ChatLine
+from app.protocol.formatting import PLAIN, Span, has_formatting, parse, strip_colours
 from app.protocol.links import links
+from app.ui.irc_style import EVENT_KINDS, formats_for, nick_colour, text_colour
+from app.ui.line_state import STATE_SUFFIX, state_suffix
 from app.ui.thumbnails import THUMB, ThumbnailCache
 
 __all__ = [
     "EVENT_KINDS",
     "GAP",
+    "HIDDEN_KINDS",
     "MARKER_TEXT",
     "PAD",
     "STATE_SUFFIX",
@@ -49,15 +56,27 @@ __all__ = [
 
 PAD = 3.0
 GAP = 8.0  # between the nick column and the text
-EVENT_KINDS = {"join", "part", "quit", "nick", "kick", "mode", "topic"}
-STATE_SUFFIX = {"pending": "   sending…", "failed": "   ⚠ Not sent — click to send again"}
+HIDDEN_KINDS = {"join", "part", "quit", "nick"}  # what ``hide_joins`` hides
+TIME_FORMAT = "%H:%M"
+TIME_SAMPLE = datetime(2021, 9, 29, 23, 58, 58)  # the widest: a Wednesday in September
 MARKER_TEXT = "New messages"
+T = TypeVar("T")
 
 
-def nick_colour(nick: str, dark: bool) -> QColor:
-    """A stable colour per nick (the same on every machine), readable on the palette."""
-    hue = zlib.crc32(nick.lower().encode()) % 360
-    return QColor.fromHsl(hue, 170, 170 if dark else 90)
+class _Setting(Generic[T]):
+    """A display setting of the delegate, kept in ``_<name>``: setting a new value lays out
+    every row again."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attr = f"_{name}"
+
+    def __get__(self, delegate: Any, owner: type | None = None) -> T:
+        return cast(T, getattr(delegate, self._attr))
+
+    def __set__(self, delegate: MessageDelegate, value: T) -> None:
+        if value != getattr(delegate, self._attr):
+            setattr(delegate, self._attr, value)
+            delegate._relayout()
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -65,10 +84,20 @@ class MessageDelegate(QStyledItemDelegate):
 
     Row heights are cached per line and width, and a line that fits on one row is measured
     with font metrics instead of a text layout: the view asks for every row's height again
-    on each insert.
+    on each insert. A line with formatting codes is parsed once (``_spans``) and always
+    measured with a layout (bold and monospace change its width); the rest never parse.
+
+    The three display settings re-layout every row when changed: ``strip_colours`` (colours
+    of other people's lines are not drawn; bold and the rest are), ``timestamp_format`` (a
+    ``strftime`` format; empty: no time column) and ``hide_joins`` (join, part, quit and nick
+    lines take no height and are not drawn).
     """
 
     HEIGHT_CACHE = 20_000
+    SPAN_CACHE = 2_000
+    strip_colours: _Setting[bool] = _Setting()
+    timestamp_format: _Setting[str] = _Setting()
+    hide_joins: _Setting[bool] = _Setting()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +106,26 @@ class MessageDelegate(QStyledItemDelegate):
         self._font_key = ""
         self._metrics = QFontMetricsF(QFont())
         self._columns_cache = (0.0, 0.0)
+        self._spans: dict[str, list[Span]] = {}  # formatted text (colours kept or not) → spans
+        self._strip_colours = False
+        self._timestamp_format = TIME_FORMAT
+        self._hide_joins = False
         self.thumbnails = ThumbnailCache(self)
+
+    def _relayout(self) -> None:
+        """Forget every measurement; the view lays out all rows again (an invalid index:
+        QAbstractItemView answers sizeHintChanged with a delayed doItemsLayout)."""
+        self._font_key = ""
+        self._heights.clear()
+        self.sizeHintChanged.emit(QModelIndex())
+
+    def _stamp(self, when: datetime) -> str:
+        if not self._timestamp_format:
+            return ""
+        try:
+            return when.strftime(self._timestamp_format)
+        except ValueError:  # a format this platform's strftime rejects: show it as typed
+            return self._timestamp_format
 
     def _prepare(self, option: QStyleOptionViewItem, width: int, *, check_font: bool) -> None:
         """Reset the caches when the font changed (checked when painting, and once: sizeHint
@@ -87,7 +135,8 @@ class MessageDelegate(QStyledItemDelegate):
             if font_key != self._font_key:
                 self._font_key = font_key
                 self._metrics = QFontMetricsF(option.font)
-                time_w = self._metrics.horizontalAdvance("00:00") + 2 * PAD
+                stamp = self._stamp(TIME_SAMPLE)
+                time_w = self._metrics.horizontalAdvance(stamp) + 2 * PAD if stamp else 0.0
                 nick_w = self._metrics.horizontalAdvance("M" * 9) + 2 * PAD
                 self._columns_cache = (time_w, nick_w)
                 self._heights.clear()
@@ -109,10 +158,31 @@ class MessageDelegate(QStyledItemDelegate):
         time_w, nick_w = self._columns_cache
         return time_w + (0 if line.kind in EVENT_KINDS or line.kind == "action" else nick_w + GAP)
 
+    def _styled(self, line: ChatLine) -> list[Span] | None:
+        """The spans of a line with formatting codes; None for a line without."""
+        text = line.text
+        if text.isprintable() or not has_formatting(text):
+            return None
+        if self._strip_colours and not line.own:
+            text = strip_colours(text)
+        spans = self._spans.get(text)
+        if spans is None:
+            if len(self._spans) >= self.SPAN_CACHE:
+                self._spans.clear()
+            spans = self._spans[text] = parse(text)
+        return spans
+
     @staticmethod
-    def _body(line: ChatLine) -> str:
-        text = f"* {line.sender} {line.text}" if line.kind == "action" else line.text
-        return text + STATE_SUFFIX.get(line.state, "")
+    def _prefix(line: ChatLine) -> str:
+        return f"* {line.sender} " if line.kind == "action" else ""
+
+    def _body(self, line: ChatLine, spans: list[Span] | None) -> str:
+        """The text laid out: what ``line`` shows, without formatting codes."""
+        text = line.text if spans is None else "".join(span.text for span in spans)
+        return self._prefix(line) + text + state_suffix(line)
+
+    def hidden(self, line: ChatLine) -> bool:
+        return self._hide_joins and line.kind in HIDDEN_KINDS
 
     def marker_height(self) -> int:
         """The rule above the first unread line, with its label."""
@@ -136,12 +206,21 @@ class MessageDelegate(QStyledItemDelegate):
         """The wrapped text of one row and its x offset."""
         self._prepare(option, int(width), check_font=False)
         x = self._text_x(line)
-        layout = QTextLayout(self._body(line), option.font)
+        spans = self._styled(line)
+        layout = QTextLayout(self._body(line, spans), option.font)
         text_option = QTextOption()
         text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(text_option)
         formats = []
-        suffix = STATE_SUFFIX.get(line.state, "")
+        if spans is not None:
+            palette = option.palette
+            selected = option.state & QStyle.StateFlag.State_Selected
+            role = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base
+            formats = formats_for(
+                spans, len(self._prefix(line)), text_colour(line.kind, line.state, palette),
+                palette.color(role),
+            )
+        suffix = state_suffix(line)
         if suffix:
             fmt = QTextCharFormat()
             fmt.setFontItalic(True)
@@ -182,10 +261,15 @@ class MessageDelegate(QStyledItemDelegate):
         self._prepare(option, width, check_font=False)
         cache = self._cache(width)
         height = cache.get(id(line))
+        if height is None and self.hidden(line):
+            height = cache[id(line)] = 0
         if height is None:
-            body = self._body(line)
+            spans = self._styled(line)
+            body = self._body(line, spans)
             available = max(40.0, width - self._text_x(line) - PAD)
-            if "\n" not in body and self._metrics.horizontalAdvance(body) <= available:
+            styled = spans is not None and any(span.style != PLAIN for span in spans)
+            plain = not styled and "\n" not in body
+            if plain and self._metrics.horizontalAdvance(body) <= available:
                 text_height = self._metrics.height()
             else:
                 text_height = self.layout(option, line, width)[0].boundingRect().height()
@@ -210,8 +294,10 @@ class MessageDelegate(QStyledItemDelegate):
         if index.data(MARKER_ROLE):
             self._paint_marker(painter, option)
             option = self._content(option, index)
+        if self.hidden(line):
+            return
         kind, sender = line.kind, line.sender
-        stamp = line.time.astimezone().strftime("%H:%M")
+        stamp = self._stamp(line.time.astimezone())
         palette = option.palette
         dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
         painter.save()
@@ -219,13 +305,13 @@ class MessageDelegate(QStyledItemDelegate):
             painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
         rect = QRectF(option.rect).adjusted(PAD, PAD, -PAD, -PAD)
         time_w, nick_w = self._columns_cache
-        muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        painter.setPen(muted)
-        painter.drawText(
-            QRectF(rect.left(), rect.top(), time_w, rect.height()),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-            stamp,
-        )
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        if stamp:
+            painter.drawText(
+                QRectF(rect.left(), rect.top(), time_w, rect.height()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                stamp,
+            )
         if kind not in EVENT_KINDS and kind != "action" and sender:
             painter.setPen(nick_colour(sender, dark))
             font = QFont(option.font)
@@ -240,18 +326,7 @@ class MessageDelegate(QStyledItemDelegate):
                 elided,
             )
             painter.setFont(option.font)
-        text_colour = palette.color(QPalette.ColorRole.Text)
-        if kind in EVENT_KINDS:
-            text_colour = muted
-        elif kind == "error":
-            text_colour = QColor("#e06c75") if dark else QColor("#b00020")
-        elif kind == "notice":
-            text_colour = QColor("#c678dd") if dark else QColor("#7b1fa2")
-        if line.state == "pending":
-            text_colour = muted
-        elif line.state == "failed":
-            text_colour = QColor("#e06c75") if dark else QColor("#b00020")
-        painter.setPen(text_colour)
+        painter.setPen(text_colour(line.kind, line.state, palette))
         layout, x = self.layout(option, line, option.rect.width())
         layout.draw(painter, QPointF(option.rect.left() + x + PAD, rect.top()))
         if line.image:
@@ -306,7 +381,7 @@ class MessageDelegate(QStyledItemDelegate):
     ) -> str | None:
         """The link under ``point`` (view coordinates) in row ``index``, if any."""
         line = self._line(index)
-        if line is None:
+        if line is None or self.hidden(line):
             return None
         option = self._content(option, index)
         layout, x = self.layout(option, line, option.rect.width())

@@ -6,6 +6,8 @@ Links (http, https) are found by pattern and open on click.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractItemModel, QPointF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
@@ -16,6 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QListView, QMenu, QStyleOptionViewItem, QWidget
 
 from app.client.models import LINE_ROLE, ChatLine, MessageModel
+from app.protocol.formatting import strip_formatting
 from app.ui.message_delegate import MessageDelegate
 
 
@@ -45,6 +48,8 @@ class MessageView(QListView):
         self.setMouseTracking(True)
         self.delegate.thumbnails.ready.connect(lambda _path: self.viewport().update())
         self._at_bottom = True
+        # the chat window adds Copy link, Quote and the sender's actions to a line's menu
+        self.extend_menu: Callable[[QMenu, ChatLine], None] = lambda _menu, _line: None
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
 
@@ -118,16 +123,21 @@ class MessageView(QListView):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         line = self.line_at(QPointF(event.pos()))
-        if line is None:
-            return
+        if line is not None:
+            self.menu_for(line).exec(event.globalPos())
+
+    def menu_for(self, line: ChatLine) -> QMenu:
+        """The right-click menu of ``line``: Copy, and what ``extend_menu`` adds."""
         menu = QMenu(self)
         if line.state == "failed":
             menu.addAction("Send again", lambda: self.resend_requested.emit(line))
             menu.addAction("Delete", lambda: self.discard_requested.emit(line))
             menu.addSeparator()
-        text = f"<{line.sender}> {line.text}" if line.sender else line.text
+        shown = strip_formatting(line.text)
+        text = f"<{line.sender}> {shown}" if line.sender else shown
         menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(text))
-        menu.exec(event.globalPos())
+        self.extend_menu(menu, line)
+        return menu
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         line = self.line_at(event.position())

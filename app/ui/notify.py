@@ -1,4 +1,5 @@
-"""Desktop notifications: a tray message where the desktop has a tray, else the taskbar alert.
+"""Desktop notifications: a message from the app's tray icon where the desktop has a tray,
+else the taskbar alert; a beep with it when the user chose a sound.
 
 Signals:
     clicked(str): the user clicked the notification about this room.
@@ -6,11 +7,16 @@ Signals:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.protocol.formatting import strip_formatting
 from app.ui.plain_text import notification_body
+
+if TYPE_CHECKING:
+    from app.ui.tray import AppTray
 
 PREVIEW = 120
 
@@ -22,20 +28,18 @@ class Notifier(QObject):
         super().__init__(window)
         self._window = window
         self._room = ""
-        self._tray: QSystemTrayIcon | None = None
+        self.tray: AppTray | None = None  # the app's tray icon (the controller's desktop)
+        self.sound = False  # the user's choice
 
     def notify(self, room: str, sender: str, text: str) -> None:
         """One notification: who said what, and where."""
         self._room = room
+        text = strip_formatting(text)
         body = notification_body(text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…")
         title = f"{sender} in {room}" if room.startswith(("#", "&")) else sender
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            if self._tray is None:
-                self._tray = QSystemTrayIcon(QGuiApplication.windowIcon(), self)
-                self._tray.messageClicked.connect(self._on_clicked)
-                self._tray.show()
-            self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 8000)
-        else:
+        if self.sound:
+            QApplication.beep()
+        if self.tray is None or not self.tray.show_message(title, body, self._on_clicked):
             QApplication.alert(self._window)
 
     @Slot()

@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLineEdit, QStatusBar, QWidget
 
 from app.client.models import Room
+from app.protocol.formatting import strip_formatting
 from app.ui.message_view import MessageView
 
 
@@ -33,7 +34,7 @@ class RoomFind(QObject):
         self.bar.setPlaceholderText("Find in this room (Enter: next, Esc: close)")
         self.bar.hide()
         self.bar.returnPressed.connect(self.find_next)
-        QShortcut(QKeySequence("Escape"), self.bar, self.close)
+        QShortcut(QKeySequence("Escape"), self.bar, self.close).setWhatsThis("Close the find bar")
 
     @Slot()
     def open(self) -> None:
@@ -62,7 +63,7 @@ class RoomFind(QObject):
         start = current.row() + first if current.isValid() else len(lines)
         for step in range(1, len(lines) + 1):  # upwards from the current line, wrapping round
             position = (start - step) % len(lines)
-            if needle in lines[position].text.lower():
+            if needle in strip_formatting(lines[position].text).lower():
                 index = model.index(model.reveal(position))
                 self._messages.setCurrentIndex(index)
                 self._messages.scrollTo(index)

@@ -2,7 +2,8 @@
 
 Runs offscreen: hosts a chat on 127.0.0.1, lets two people talk, and saves the start
 screen (alone, and with chats found on the network), the nickname dialog, the chat window
-(light, dark, and with unread lines) and the server window.
+(light, dark, and with unread lines) and the server window. With ``QT_SCALE_FACTOR=2`` in
+the environment it saves only the chat window at that scale (``chat-200.png``).
 
 Multicast DNS stays off (``CHATBOX_NO_MDNS``): the chats listed on the start screen are
 handed to its browser's signals, so the pictures never depend on the network they are
@@ -64,6 +65,36 @@ def save(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def scaled(out: Path, factor: str) -> int:
+    """Only the chat window, at ``factor`` times the size (a separate process: Qt reads
+    QT_SCALE_FACTOR when the application starts)."""
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    settings = Settings(QSettings(str(out / ".scaled.ini"), QSettings.Format.IniFormat))
+    chatbox = ChatboxApp(settings)
+    chatbox.listen_address = "127.0.0.1"
+    window = chatbox.host_chat("alice", 0)
+    assert window is not None and chatbox.server is not None
+    bob = ChatSession()
+    bob.autojoin = ["#chatbox"]
+    bob.connection.connect_to("127.0.0.1", chatbox.server.port, "bob")
+    wait(800)
+    for who, text in [
+        (bob, "Sharp at any size: https://example.org/menu"),
+        (window.session, "\x02Bold\x02, \x1ditalic\x1d and \x0304red\x03 too"),
+        (bob, "/me waves"),
+    ]:
+        who.send_input(text, "#chatbox")
+        wait(150)
+    window.resize(1000, 560)
+    window.show_room("#chatbox")
+    save(window, out / f"chat-{round(float(factor) * 100)}.png")
+    (out / ".scaled.ini").unlink(missing_ok=True)
+    return 0
+
+
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -94,7 +125,8 @@ def main(out: Path) -> int:
     start.lan_list.setCurrentIndex(chatbox.lan_chats.index(1))
     start.fill_from(found)
     save(start, out / "start-lan.png")
-    dialog = NickDialog("9lives")
+    dialog = NickDialog("alice")
+    dialog.edit.setText("alice smith")  # typed: a space is explained, never dropped
     dialog.resize(360, 150)
     save(dialog, out / "nickname.png")
     dialog.close()
@@ -115,6 +147,7 @@ def main(out: Path) -> int:
         (window.session, "Looks good. 12:30?"),
         (carol, "/me is in, but can only stay an hour"),
         (bob, "12:30 works. I'll book a table for three."),
+        (carol, "\x02Note:\x02 bring \x0304cash\x03, their card reader is \x1dbroken\x1d"),
         (window.session, "Great, thanks bob"),
     ]:
         who.send_input(text, "#chatbox")
@@ -219,4 +252,7 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots")))
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots")
+    if os.environ.get("QT_SCALE_FACTOR"):  # QT_SCALE_FACTOR=2 python -m app.ui.screenshots
+        sys.exit(scaled(target, os.environ["QT_SCALE_FACTOR"]))
+    sys.exit(main(target))

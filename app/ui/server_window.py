@@ -1,17 +1,19 @@
-"""The server window: the addresses to share, who is connected, a live log, Stop."""
+"""The server window: the addresses to share, who is connected, what happened (in words),
+and Stop server, which asks first while people are connected."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QGuiApplication
-from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -19,22 +21,26 @@ from PySide6.QtWidgets import (
 )
 
 from app.server.listener import ChatServer
+from app.ui.server_log import WordsFormatter
+from app.ui.share_panel import SharePanel
 
 LOG_LINES = 2000
 
 
-def share_addresses(port: int) -> list[str]:
-    """Every non-loopback address of this machine with ``port``, IPv4 first."""
-    out: list[tuple[int, str]] = []
-    for address in QNetworkInterface.allAddresses():
-        if address.isLoopback() or address.isLinkLocal():
-            continue
-        text = address.toString().partition("%")[0]
-        if address.protocol() == QAbstractSocket.NetworkLayerProtocol.IPv6Protocol:
-            out.append((1, f"[{text}]:{port}"))
-        else:
-            out.append((0, f"{text}:{port}"))
-    return [text for _rank, text in sorted(out)]
+class StopConfirm:
+    """Asks before the server stops on people still connected (tests replace ``ask``)."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, connected: int) -> bool:
+        people = "1 person is" if connected == 1 else f"{connected} people are"
+        answer = QMessageBox.question(
+            parent,
+            "Stop the server?",
+            f"{people} connected. Stopping the server disconnects everyone.",
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Ok,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Ok
 
 
 class LogFeed(QObject):
@@ -45,7 +51,7 @@ class LogFeed(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.handler = _SignalHandler(self)
-        self.handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        self.handler.setFormatter(WordsFormatter())
 
 
 class _SignalHandler(logging.Handler):
@@ -58,7 +64,15 @@ class _SignalHandler(logging.Handler):
 
 
 class ServerWindow(QWidget):
-    """Shows a running :class:`ChatServer`. Signals: stop_requested(), closed()."""
+    """Shows a running :class:`ChatServer`.
+
+    Signals:
+        stop_requested(): Stop server, confirmed.
+        closed(): the window was closed.
+
+    ``close_guard()`` decides whether Stop server and the close button may go ahead; by
+    default it asks (:class:`StopConfirm`) while people are connected.
+    """
 
     stop_requested = Signal()
     closed = Signal()
@@ -66,28 +80,14 @@ class ServerWindow(QWidget):
     def __init__(self, server: ChatServer, note: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.server = server
-        self.setWindowTitle(f"Chatbox server — port {server.port}")
-        self.resize(560, 520)
-        addresses = share_addresses(server.port) or [f"127.0.0.1:{server.port} (this machine only)"]
-        if server.tls_port:
-            secure = share_addresses(server.tls_port) or [f"127.0.0.1:{server.tls_port}"]
-            addresses += [f"{address} (TLS)" for address in secure]
-        self.addresses = QListWidget()
-        self.addresses.setAccessibleName("Addresses to share")
-        self.addresses.addItems(addresses)
-        self.fingerprint = QLabel()
-        self.fingerprint.setAccessibleName("Certificate fingerprint")
-        self.fingerprint.setWordWrap(True)
-        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if server.tls is not None:
-            self.fingerprint.setText(
-                "TLS certificate SHA-256 fingerprint (read it out to those who join with "
-                f"TLS):\n{server.tls.fingerprint}"
-            )
-            self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.fingerprint.setVisible(server.tls is not None)
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setAccessibleName("Copy addresses")
+        self.close_guard: Callable[[], bool] = self.confirm_stop
+        self.setWindowTitle(f"Server on port {server.port or server.tls_port}")
+        self.setObjectName("ServerWindow")
+        self.resize(620, 560)
+        self.share = SharePanel(server)
+        self.copy_button = QPushButton("Copy all")
+        self.copy_button.setAccessibleName("Copy all addresses")
+        self.copy_button.setToolTip("Every address (and the fingerprint), one a line")
         self.copy_button.clicked.connect(self.copy_addresses)
         self.note = QLabel(note)
         self.note.setAccessibleName("Server note")
@@ -101,22 +101,26 @@ class ServerWindow(QWidget):
         self.log_view.setMaximumBlockCount(LOG_LINES)
         self.stop_button = QPushButton("Stop server")
         self.stop_button.setAccessibleName("Stop server")
-        self.stop_button.clicked.connect(self.stop_requested)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
 
-        share = QGroupBox("Others join with one of these addresses")
+        share = QGroupBox("Share")
         column = QVBoxLayout(share)
+        column.addWidget(self.share)
         row = QHBoxLayout()
-        row.addWidget(self.addresses, 1)
+        row.addStretch(1)
         row.addWidget(self.copy_button)
         column.addLayout(row)
-        column.addWidget(self.fingerprint)
-        people = QGroupBox("Connected")
-        QVBoxLayout(people).addWidget(self.people)
-        log = QGroupBox("Log")
+        self.people_box = QGroupBox("Connected")
+        QVBoxLayout(self.people_box).addWidget(self.people)
+        log = QGroupBox("What happened")
         QVBoxLayout(log).addWidget(self.log_view)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.stop_button)
         layout = QVBoxLayout(self)
-        for widget in (self.note, share, people, log, self.stop_button):
+        for widget in (self.note, share, self.people_box, log):
             layout.addWidget(widget)
+        layout.addLayout(bottom)
 
         self.feed = LogFeed(self)
         self.feed.line_logged.connect(self.log_view.appendPlainText)
@@ -129,8 +133,21 @@ class ServerWindow(QWidget):
 
     @Slot()
     def copy_addresses(self) -> None:
-        texts = [self.addresses.item(i).text() for i in range(self.addresses.count())]
-        QGuiApplication.clipboard().setText("\n".join(texts))
+        QGuiApplication.clipboard().setText(self.share.all_text())
+
+    def connected_count(self) -> int:
+        return sum(1 for c in self.server.core.clients if c.registered)
+
+    def confirm_stop(self) -> bool:
+        """True when nobody is connected, or the user says stop anyway."""
+        connected = self.connected_count()
+        return connected == 0 or StopConfirm.ask(self, connected)
+
+    @Slot()
+    def _on_stop_clicked(self) -> None:
+        if self.close_guard():
+            self.close_guard = lambda: True  # asked once: the close that follows goes ahead
+            self.stop_requested.emit()
 
     @Slot()
     def refresh_people(self) -> None:
@@ -138,11 +155,15 @@ class ServerWindow(QWidget):
             (f"{c.nick} ({c.host})" for c in self.server.core.clients if c.registered),
             key=str.lower,
         )
+        self.people_box.setTitle(f"Connected ({len(people)})" if people else "Connected")
         if people != [self.people.item(i).text() for i in range(self.people.count())]:
             self.people.clear()
             self.people.addItems(people)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_guard():
+            event.ignore()
+            return
         logging.getLogger("chatbox.server").removeHandler(self.feed.handler)
         self._refresh.stop()
         super().closeEvent(event)

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
@@ -194,17 +196,37 @@ class StartWindow(QWidget):
         self.server_button.setToolTip("Only the server, for others to join; no chat window")
         self.server_button.clicked.connect(self.server_requested)
 
-        self.error = QLabel()
+        self.error = QLabel()  # beside what failed: in the Host box or above Join a chat
+        self.error.setObjectName("StartProblem")
         self.error.setAccessibleName("Problem")
         self.error.setWordWrap(True)
         self.error.setTextFormat(Qt.TextFormat.PlainText)
+        bold = self.error.font()
+        bold.setBold(True)
+        self.error.setFont(bold)  # no style sheet: it would keep the palette of its first show
+        self.error.setFrameShape(QFrame.Shape.StyledPanel)
+        self.error.setMargin(4)
         self.error.hide()
 
+        host_box = QGroupBox("Host on this computer")
+        self._host_column = QVBoxLayout(host_box)
+        host_note = QLabel("Start a chat here and invite others, or run only the server.")
+        host_note.setWordWrap(True)
+        self._host_column.addWidget(host_note)
+        self._host_column.addWidget(self.host_tls_check)
+        self._host_column.addWidget(self.advertise_check)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.host_button, 2)
+        buttons.addWidget(self.server_button, 1)
+        self._host_column.addLayout(buttons)
+
         join_box = QGroupBox("Join a chat")
-        form = QFormLayout(join_box)
-        form.addRow(QLabel("Chats on this network"))
-        form.addRow(self.lan_list)
-        form.addRow(self.lan_note)
+        self._join_column = QVBoxLayout(join_box)
+        self._join_column.addWidget(QLabel("Chats on this network"))
+        self._join_column.addWidget(self.lan_list)
+        self._join_column.addWidget(self.lan_note)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Server", self.host_edit)
         form.addRow("Port", self.port_edit)
         form.addRow("", self.tls_check)
@@ -217,18 +239,18 @@ class StartWindow(QWidget):
         row.addWidget(self.create_check)
         row.addWidget(self.remember_check)
         form.addRow("", checks)
-        form.addRow(self.join_button)
+        self._join_column.addLayout(form)
+        self._join_column.addWidget(self.error)
+        self._join_column.addWidget(self.join_button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addSpacing(8)
-        layout.addWidget(self.host_button)
-        layout.addWidget(self.host_tls_check)
-        layout.addWidget(self.advertise_check)
+        layout.addWidget(host_box)
         layout.addWidget(join_box)
-        layout.addWidget(self.server_button)
-        layout.addWidget(self.error)
         layout.addStretch(1)
+        # Wide enough for the form's hints and the status of the search on one line.
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
         self._on_host_text(self.host_edit.currentText())
         self._on_account_text("")
         self._on_lan_rows()
@@ -335,9 +357,21 @@ class StartWindow(QWidget):
             return ""
         return chat.join_room
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, *, hosting: bool = False) -> None:
+        """Say what went wrong beside the form it is about: the Host box (``hosting``) or
+        just above Join a chat. What was typed stays as it was."""
+        column = self._host_column if hosting else self._join_column
+        if column.indexOf(self.error) < 0:
+            for other in (self._host_column, self._join_column):
+                other.removeWidget(self.error)
+            column.insertWidget(column.count() - (0 if hosting else 1), self.error)
         self.error.setText(text)
         self.error.setVisible(bool(text))
+        if text and self.isVisible():  # room for the words, without squeezing the form
+            layout = self.layout()
+            needed = layout.totalHeightForWidth(self.width()) if layout is not None else 0
+            if needed > self.height():
+                self.resize(self.width(), needed)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)

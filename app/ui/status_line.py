@@ -46,6 +46,7 @@ class StatusLine(QObject):
         c.disconnected.connect(self._on_disconnected)
         session.reconnect_scheduled.connect(self._on_reconnect_scheduled)
         self.retry_button.clicked.connect(session.retry_now)
+        session.commands.away_changed.connect(self._on_away_changed)
         self._on_state_changed(c.state)
 
     @Slot(str)
@@ -55,6 +56,9 @@ class StatusLine(QObject):
         text = STATE_TEXT.get(state, state).format(where=where, nick=c.nick)
         if state == "connected" and c.logged_in_as:
             text += f" (account {c.logged_in_as})"
+        away = self.session.commands.away
+        if state == "connected" and away is not None:
+            text += f" — away: {away}" if away else " — away"
         self.state_label.setText(text)
         self._show_security(state)
 
@@ -89,6 +93,10 @@ class StatusLine(QObject):
             self.retry_button.show()
         else:
             self.retry_button.hide()
+
+    @Slot(bool, str)
+    def _on_away_changed(self, _away: bool, _message: str) -> None:
+        self._on_state_changed(self.session.connection.state)
 
     @Slot(str)
     def _on_registered(self, _nick: str) -> None:

@@ -7,6 +7,7 @@ warning; the suggested name is the sanitised one, never over an existing file.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal, Slot
@@ -37,11 +38,17 @@ def downloads_folder() -> Path:
 
 class SaveChooser:
     """Where to save an offered file, and whether to continue a partial one (tests replace
-    ``ask``). Returns (path, resume) or None when the user cancels."""
+    ``ask``). Returns (path, resume) or None when the user cancels. The dialog starts in
+    ``folder`` (the system's Downloads when None), made if missing."""
 
     @classmethod
-    def ask(cls, parent: QWidget | None, transfer: Transfer) -> tuple[Path, bool] | None:
-        suggested = unique_path(downloads_folder(), safe_name(transfer.name))
+    def ask(
+        cls, parent: QWidget | None, transfer: Transfer, folder: Path | None = None
+    ) -> tuple[Path, bool] | None:
+        folder = folder or downloads_folder()
+        with contextlib.suppress(OSError):  # the dialog says so when it cannot be used
+            folder.mkdir(parents=True, exist_ok=True)
+        suggested = unique_path(folder, safe_name(transfer.name))
         chosen, _filter = QFileDialog.getSaveFileName(
             parent, f"Save {safe_name(transfer.name)} from {transfer.nick}", str(suggested),
             options=QFileDialog.Option.DontConfirmOverwrite,

@@ -113,7 +113,7 @@ def test_a_zero_byte_history_starts_fresh_with_one_line_and_keeps_what_comes(
     alice.close()
     assert server.stop() == 0
     notes = [line for line in server.log.splitlines() if "starting" in line]
-    assert len(notes) == 2, server.log  # the history, and the accounts file that was missing
+    assert len(notes) == 3, server.log  # the history, and the accounts and channels files
     assert notes[0].endswith(f"history: {path} was empty (0 bytes): starting fresh")
     with sqlite3.connect(path) as db:
         lines = [row[0] for row in db.execute("SELECT line FROM messages")]
@@ -130,6 +130,7 @@ def test_missing_files_start_fresh_with_one_line_each_and_none_the_next_time(
     assert [line.split(" INFO chatbox.server: ")[1] for line in notes] == [
         f"history: starting a new file {folder / 'history.sqlite3'}",
         f"accounts: starting a new file {folder / 'accounts.sqlite3'}",
+        f"channels: starting a new file {folder / 'channels.sqlite3'}",
     ]
     again = start_server(data_dir=folder)
     assert again.stop() == 0
@@ -201,7 +202,7 @@ def test_repair_keeps_most_rows_and_the_damaged_copy_and_the_server_serves_them(
 
     done = run_server("--repair", "--data-dir", str(folder), timeout=60)
     assert done.returncode == 0, done.stderr
-    history_line, accounts_line = done.stdout.splitlines()
+    history_line, accounts_line, channels_line = done.stdout.splitlines()
     copies = list(folder.glob("history.sqlite3.damaged-*"))
     assert len(copies) == 1 and sha256(copies[0]) == damaged_sum
     assert copies[0].name[len("history.sqlite3.damaged-"):].replace("-", "").isdigit()
@@ -214,6 +215,7 @@ def test_repair_keeps_most_rows_and_the_damaged_copy_and_the_server_serves_them(
     db.close()
     assert len(stored) == kept and ROWS * 0.8 <= kept < ROWS
     assert accounts_line == f"{folder / 'accounts.sqlite3'}: no such file, nothing to repair"
+    assert channels_line == f"{folder / 'channels.sqlite3'}: no such file, nothing to repair"
 
     server = start_server(data_dir=folder)
     bob = IrcClient(server.port)
@@ -243,6 +245,7 @@ def test_repair_of_healthy_files_says_so_and_changes_nothing(
     assert done.stdout.splitlines() == [
         f"{folder / 'history.sqlite3'}: healthy, nothing changed",
         f"{folder / 'accounts.sqlite3'}: healthy, nothing changed",
+        f"{folder / 'channels.sqlite3'}: healthy, nothing changed",
     ]
     assert snapshot(folder) == before
 

@@ -70,7 +70,7 @@ def test_a_dropped_picture_is_offered_saved_and_its_progress_runs_to_done(
     alice, bob = two
     source = picture(tmp_path / "screenshot.png")
     target = tmp_path / "saved.png"
-    monkeypatch.setattr(SaveChooser, "ask", classmethod(lambda cls, _w, _t: (target, False)))
+    monkeypatch.setattr(SaveChooser, "ask", classmethod(lambda cls, *_args: (target, False)))
     drop(alice, source)
     qtbot.waitUntil(lambda: len(bob.offer_bars()) == 1, timeout=5000)
     bar = bob.offer_bars()[0]
@@ -129,7 +129,7 @@ def test_cancel_stops_a_running_transfer_on_both_sides(
     with big.open("wb") as out:
         out.truncate(2 * 1024**3)  # sparse: quick to make, slow enough to cancel
     monkeypatch.setattr(SaveChooser, "ask",
-                        classmethod(lambda cls, _w, _t: (tmp_path / "partial.bin", False)))
+                        classmethod(lambda cls, *_args: (tmp_path / "partial.bin", False)))
     drop(alice, big)
     qtbot.waitUntil(lambda: len(bob.offer_bars()) == 1, timeout=5000)
     qtbot.mouseClick(bob.offer_bars()[0].save_button, Qt.MouseButton.LeftButton)
@@ -165,7 +165,7 @@ def test_a_received_picture_shows_as_a_thumbnail_decoded_off_the_gui_thread(
     big.fill(QColor("#d88a3b"))
     assert big.save(str(source), "JPG")
     target = tmp_path / "saved.jpg"
-    monkeypatch.setattr(SaveChooser, "ask", classmethod(lambda cls, _w, _t: (target, False)))
+    monkeypatch.setattr(SaveChooser, "ask", classmethod(lambda cls, *_args: (target, False)))
     drop(alice, source)
     qtbot.waitUntil(lambda: len(bob.offer_bars()) == 1, timeout=5000)
     qtbot.mouseClick(bob.offer_bars()[0].save_button, Qt.MouseButton.LeftButton)

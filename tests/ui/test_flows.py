@@ -330,9 +330,9 @@ def test_flipping_desktop_notifications_in_a_window_is_remembered(
 ) -> None:
     window = hosted
     assert chatbox.settings.notifications is True and window.notify_action.isChecked()
-    chat_menu = window.menuBar().actions()[0].menu()
-    assert window.notify_action in chat_menu.actions()  # type: ignore[union-attr]
-    window.notify_action.trigger()  # the user unticks Chat → Desktop notifications
+    room_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Room")
+    assert window.notify_action in room_menu.actions()  # type: ignore[union-attr]
+    window.notify_action.trigger()  # the user unticks Room → Desktop notifications
     assert chatbox.settings.notifications is False and not window.notify_enabled
     window.notify_action.trigger()
     assert chatbox.settings.notifications is True and window.notify_enabled

@@ -120,3 +120,13 @@ def _row_image(window: ChatWindow, row: int) -> QImage:
 def _has_colour(image: QImage, rgb: int) -> bool:
     return any(image.pixel(x, y) == rgb for x in range(image.width())
                for y in range(image.height()))
+
+
+def test_away_shows_in_the_status_bar_until_back(qtbot: QtBot, hosted: ChatWindow) -> None:
+    window = hosted
+    window.input.setText("/away at lunch")
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "away: at lunch" in window.state_label.text())
+    window.input.setText("/back")
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "away" not in window.state_label.text())

@@ -82,7 +82,7 @@ def join(core: ServerCore, client: Client, name: str, key: str) -> None:
         core.reply(client, rpl.ERR_BADCHANMASK, name, "Bad Channel Mask")
         return
     folded = irc_lower(name)
-    channel = core.channels.get(folded)
+    channel = core.channels.get(folded) or core.channel_store.restore(name)  # kept: its rules
     if channel is not None and client in channel.members:
         return
     if len(client.channels) >= CHANLIMIT:
@@ -106,7 +106,8 @@ def join(core: ServerCore, client: Client, name: str, key: str) -> None:
         if channel.limit and len(channel.members) >= channel.limit and not invited:
             core.reply(client, rpl.ERR_CHANNELISFULL, channel.name, "Cannot join channel (+l)")
             return
-        channel.members[client] = ""
+        channel.members[client] = "" if channel.members else "o"  # a kept one's first joiner
+        core.channels[folded] = channel
     if folded in client.invites:
         client.invites -= {folded}
     client.channels[folded] = channel
@@ -173,6 +174,7 @@ def handle_topic(core: ServerCore, client: Client, msg: Message) -> None:
     channel.topic = msg.params[1][:TOPICLEN]
     channel.topic_by = client.prefix
     channel.topic_at = int(core.wall_clock())
+    core.channel_store.save(channel)
     core.fanout(
         channel.members,
         format_line(client.prefix, "TOPIC", (channel.name, channel.topic), trailing=True),

@@ -177,6 +177,7 @@ def change_channel_modes(
         else:
             core.reply(client, rpl.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
     if applied:
+        core.channel_store.save(channel)
         core.fanout(
             channel.members,
             format_line(client.prefix, "MODE", (channel.name, *_modestring(applied))),
