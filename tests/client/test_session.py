@@ -298,7 +298,8 @@ def test_after_a_server_restart_everyone_is_back_and_sees_what_they_missed_once(
         with qtbot.waitSignal(chat.connection.registered, timeout=5000):
             chat.connection.connect_to("127.0.0.1", port, nick)
         qtbot.waitUntil(lambda c=chat: c.rooms.get("#chatbox") is not None)
-    alice.backoff_start = alice._backoff = 3.0  # alice comes back later than bob
+    # alice comes back only when the test says (after bob's lines), however busy the machine
+    alice.backoff_start = alice._backoff = 3600.0
     bob.backoff_start = bob._backoff = 0.3
     bob.send_input("before the restart", "#chatbox")
     qtbot.waitUntil(lambda: texts(alice, "#chatbox") == ["before the restart"])
@@ -311,6 +312,7 @@ def test_after_a_server_restart_everyone_is_back_and_sees_what_they_missed_once(
         bob.send_input("while alice was away", "#chatbox")
         qtbot.waitUntil(lambda: not bob.pending, timeout=5000)
         assert alice.connection.state == "disconnected"  # she missed both
+        alice.retry_now()
         qtbot.waitUntil(lambda: alice.connection.state == "connected", timeout=10000)
         expected = ["before the restart", "typed during the restart", "while alice was away"]
         qtbot.waitUntil(lambda: texts(alice, "#chatbox") == expected, timeout=10000)
