@@ -1,12 +1,14 @@
 """Right-click where people right-click: on a nick (the member list, a message's sender), on
 a room in the room list, and on a message.
 
-Every action goes through the session as the user would type it (``/whois bob``), so replies
-land in the room where it was chosen; operator actions are offered only to operators.
+Every action goes through the session as the user would type it (``/whois bob``, ``/op #room
+bob``), so replies land in words in the room where it was chosen; operator actions are
+offered only to operators.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
     from app.ui.chat_window import ChatWindow
 
 OPERATOR_MODES = set("qaoh")  # owner, admin, op, half-op: may kick and give voice
+# what an operator may do to a nick: the /commands a user would type (app/protocol/input.py)
+OPERATOR_ACTIONS = (
+    ("Give op", "op"), ("Take op", "deop"), ("Give voice", "voice"),
+    ("Take voice", "devoice"), ("Kick", "kick"), ("Ban", "ban"),
+)
 
 
 def pick_files(window: ChatWindow, nick: str) -> list[Path]:
@@ -60,14 +67,9 @@ class ContextMenus(QObject):
         room = w.session.rooms.get(w.current_room)
         if room is not None and room.kind == "channel" and self._is_operator():
             menu.addSeparator()
-            channel = room.name
-            send = w.session.connection.send
-            menu.addAction("Give op", lambda: send(f"MODE {channel} +o {nick}"))
-            menu.addAction("Take op", lambda: send(f"MODE {channel} -o {nick}"))
-            menu.addAction("Give voice", lambda: send(f"MODE {channel} +v {nick}"))
-            menu.addAction("Take voice", lambda: send(f"MODE {channel} -v {nick}"))
-            menu.addAction("Kick", lambda: send(f"KICK {channel} {nick}"))
-            menu.addAction("Ban", lambda: send(f"MODE {channel} +b {nick}!*@*"))
+            for title, command in OPERATOR_ACTIONS:
+                typed = f"/{command} {room.name} {nick}"
+                menu.addAction(title, functools.partial(self._type, typed))
         return menu
 
     def _query(self, nick: str) -> None:
