@@ -17,7 +17,7 @@ from app.client import connection as connection_module
 from app.client.models import ChatLine
 from app.client.outbox import NOT_TAKEN
 from app.client.session import ChatSession
-from app.protocol.message import Message, parse
+from app.protocol.message import Message
 from app.server.listener import ChatServer
 from tests.client.conftest import MakeSession
 from tests.ui.conftest import LoopClient
@@ -36,24 +36,9 @@ def long_text(size: int = 1500) -> str:
 
 
 class RawClient(LoopClient):
-    """A LoopClient that also keeps each line's bytes as received (CR LF included)."""
+    """A LoopClient that fails on invalid UTF-8, with the lines from one sender."""
 
-    def __init__(self, port: int) -> None:
-        super().__init__(port)
-        self.raw: list[bytes] = []
-
-    def poll(self) -> list[Message]:
-        try:
-            while chunk := self.sock.recv(65536):
-                self._buffer += chunk
-        except BlockingIOError:
-            pass
-        *lines, self._buffer = self._buffer.split(b"\n")
-        for raw in lines:
-            if raw.strip():
-                self.raw.append(raw + b"\n")
-                self.received.append(parse_line(raw))
-        return self.received
+    errors = "strict"
 
     def said(self, command: str = "PRIVMSG", sender: str = "alice") -> list[tuple[bytes, Message]]:
         """The ``command`` lines from ``sender`` so far, with their bytes."""
@@ -63,10 +48,6 @@ class RawClient(LoopClient):
             for raw, msg in zip(self.raw, self.received, strict=True)
             if msg.command == command and (msg.source or "").startswith(f"{sender}!")
         ]
-
-
-def parse_line(raw: bytes) -> Message:
-    return parse(raw.rstrip(b"\r").decode("utf-8"))
 
 
 def rejoin(pieces: list[str], text: str) -> bool:

@@ -20,10 +20,13 @@ class LoopClient:
     """A raw IRC client for a server on the test's own event loop: non-blocking, read while
     qtbot waits (a blocking client would freeze the server it talks to)."""
 
+    errors = "replace"  # how invalid UTF-8 from the server is decoded ("strict": it fails)
+
     def __init__(self, port: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         self.sock.setblocking(False)
         self.received: list[Message] = []
+        self.raw: list[bytes] = []  # each received line's bytes, CR LF included
         self._buffer = b""
 
     def send(self, line: str) -> None:
@@ -41,7 +44,8 @@ class LoopClient:
         *lines, self._buffer = self._buffer.split(b"\n")
         for raw in lines:
             if raw.strip():
-                self.received.append(parse(raw.rstrip(b"\r").decode("utf-8", "replace")))
+                self.raw.append(raw + b"\n")
+                self.received.append(parse(raw.rstrip(b"\r").decode("utf-8", self.errors)))
         return self.received
 
     def wait_for(
