@@ -112,3 +112,19 @@ def hosted(qtbot: QtBot, chatbox: ChatboxApp, monkeypatch: pytest.MonkeyPatch): 
     qtbot.waitUntil(lambda: window.session.rooms.get("#chatbox") is not None)
     qtbot.waitUntil(lambda: window.current_room == "#chatbox")
     return window
+
+
+@pytest.fixture
+def system_theme_after(chatbox: ChatboxApp) -> Iterator[None]:
+    """The theme is the whole application's: give the next test the system's back."""
+    yield
+    chatbox.desktop.theme.apply("system")
+
+
+@pytest.fixture
+def bob(qtbot: QtBot, chatbox: ChatboxApp, hosted):  # type: ignore[no-untyped-def]
+    """A second chat window of the same app (nick bob), in the same room."""
+    assert chatbox.server is not None
+    window = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bob")
+    qtbot.waitUntil(lambda: window.current_room == "#chatbox")
+    return window

@@ -3,9 +3,6 @@ in every window, the keyboard shortcuts list and the About box."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QPalette
 from PySide6.QtTest import QTest
@@ -44,22 +41,6 @@ def press(qtbot: QtBot, window: ChatWindow, key: Qt.Key, modifier: Qt.KeyboardMo
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.input)
     QTest.keyClick(window.input, key, modifier)
-
-
-@pytest.fixture
-def system_theme_after(chatbox: ChatboxApp) -> Iterator[None]:
-    """The theme is the whole application's: give the next test the system's back."""
-    yield
-    chatbox.desktop.theme.apply("system")
-
-
-@pytest.fixture
-def bob(qtbot: QtBot, chatbox: ChatboxApp, hosted: ChatWindow) -> ChatWindow:
-    """A second chat window of the same app, in the same room."""
-    assert chatbox.server is not None
-    window = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bob")
-    qtbot.waitUntil(lambda: window.current_room == "#chatbox")
-    return window
 
 
 def test_the_menu_bar_is_chatbox_view_room_help(hosted: ChatWindow) -> None:

@@ -3,7 +3,6 @@ new controller over the same settings file starts with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,20 +30,6 @@ class Recorder:
 
     def notify(self, room: str, sender: str, text: str) -> None:
         self.shown.append((room, sender, text))
-
-
-@pytest.fixture
-def system_theme_after(chatbox: ChatboxApp) -> Iterator[None]:
-    yield
-    chatbox.desktop.theme.apply("system")
-
-
-@pytest.fixture
-def bob(qtbot: QtBot, chatbox: ChatboxApp, hosted: ChatWindow) -> ChatWindow:
-    assert chatbox.server is not None
-    window = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bob")
-    qtbot.waitUntil(lambda: window.current_room == "#chatbox")
-    return window
 
 
 def type_into(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
