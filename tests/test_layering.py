@@ -34,7 +34,7 @@ def test_widgets_and_gui_only_in_ui_and_main() -> None:
 
 def test_server_core_and_commands_import_no_qt() -> None:
     """The core is driven by plain calls in tests and benchmarks: no Qt there at all."""
-    pure = [APP / "server" / name for name in ("core.py", "state.py", "config.py")]
+    pure = [APP / "server" / name for name in ("core.py", "deliver.py", "state.py", "config.py")]
     pure += list((APP / "server" / "commands").glob("*.py"))
     assert [p.name for p in pure if qt_modules(p)] == []
 

@@ -160,7 +160,7 @@ class Commands(QObject):
 
     # ---------------------------------------------------------------- helpers
     def _say(self, room: str, text: str, kind: str = "info") -> None:
-        self._session._line(room, ChatLine(datetime.now(UTC), "", text, kind))
+        self._session.add_line(room, ChatLine(datetime.now(UTC), "", text, kind))
 
     def ignored(self, msg: Message) -> bool:
         """Whether ``msg`` (a message, notice, CTCP or file offer) is from someone the user

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.client.history_batches import HistoryBatches
 from app.client.liveness import NickKeeper
+from app.client.message_events import MessageEvents
 from app.client.models import ChatLine, Room
 from app.client.outbox import Outbox
 from app.client.text import SERVER_ROOM, address_of, message_time, nick_of, reason_of
-from app.protocol.ctcp import parse_ctcp
 from app.protocol.message import Message
 from app.protocol.names import mentions
 from app.protocol.netsplit import split_servers
@@ -56,7 +57,8 @@ class IrcEvents:
         self._session = session
         self._outbox = outbox
         self._nick = nick_keeper
-        self._batches: dict[str, tuple[str, list[ChatLine]]] = {}  # chathistory: ref → room
+        self.messages = MessageEvents(session, outbox)
+        self.history = HistoryBatches(session, outbox)
         self._handlers = {
             "JOIN": self._irc_join,
             "PART": self._irc_part,
@@ -65,8 +67,8 @@ class IrcEvents:
             "KICK": self._irc_kick,
             "MODE": self._irc_mode,
             "TOPIC": self._irc_topic,
-            "PRIVMSG": self._irc_privmsg,
-            "NOTICE": self._irc_notice,
+            "PRIVMSG": self.messages.privmsg,
+            "NOTICE": self.messages.notice,
             "AWAY": self._irc_replied,
             "INVITE": self._irc_replied,
         }
@@ -74,13 +76,13 @@ class IrcEvents:
     def handle(self, msg: Message) -> None:
         self._outbox.heard(msg)  # our address, and the PONGs that settle sent lines
         if msg.command == "BATCH":
-            self._irc_batch(msg)
+            self.history.batch(msg)
             return
         if msg.command in ("PRIVMSG", "NOTICE") and self._session.commands.ignored(msg):
             return  # /ignore: live or replayed, messages, notices, CTCP and file offers
         batch = msg.tags.get("batch") if msg.tags else None
-        if batch in self._batches and msg.command in ("PRIVMSG", "NOTICE"):
-            self._history_line(self._batches[batch], msg)
+        if batch in self.history.open and msg.command in ("PRIVMSG", "NOTICE"):
+            self.history.line(self.history.open[batch], msg)
             return
         if msg.command == "FAIL" and msg.param(0) == "CHATHISTORY":
             for param in msg.params[1:-1]:  # the target, or the reference, is among them
@@ -204,69 +206,6 @@ class IrcEvents:
         self._session.rooms.changed(room)
         self._event(room, msg, f"{nick_of(msg.source)} changed the topic to: {room.topic}", "topic")
 
-    def _irc_privmsg(self, msg: Message) -> None:
-        s = self._session
-        sender, target, text = nick_of(msg.source), msg.param(0), msg.param(1)
-        kind = "message"
-        own = s.connection.is_me(sender)
-        out = self._outbox.match(msg, ("sent", "unsure")) if own else None
-        ctcp = parse_ctcp(text)
-        if ctcp is not None and ctcp[0] == "DCC" and not own:
-            if s.files_from_strangers or self._shares_a_room(sender):
-                s.dcc.handle_ctcp(sender, ctcp[1])
-            else:
-                note = f"{sender} (in none of your rooms) offered a file: ignored."
-                s._line(SERVER_ROOM, ChatLine(message_time(msg), "", note, "info"))
-            return
-        if ctcp is not None:
-            if ctcp[0] != "ACTION":
-                return  # other CTCP (VERSION, PING …) is not shown
-            kind, text = "action", ctcp[1]
-        if out is not None:  # the echo of a message we sent: confirmed
-            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
-            self._outbox.settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
-            return
-        target = target.lstrip(s.connection.info.prefix_symbols) or target
-        channel = s.connection.info.is_channel(target)
-        name = target if channel or own else sender
-        room = s.rooms.get(name)
-        if room is None:
-            room = s.rooms.open(name, "channel" if channel else "query")
-            s.room_opened.emit(room.name)
-        line = ChatLine(message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""))
-        if not s._line(room.name, line):
-            return  # seen already
-        s._fetch_link_images(room.name, line)
-        if own:
-            return  # our own: nothing to draw attention to
-        info = s.connection.info
-        if not channel or s.attention_rule.mentions(text, s.nick, info.fold):
-            if room.unread:  # counted unread (nobody looking): marked apart in the room list
-                room.highlights += 1
-                s.rooms.changed(room)
-            s.attention.emit(room.name, sender, text)
-        elif s.attention_rule.every_message:
-            s.attention.emit(room.name, sender, text)
-
-    def _irc_notice(self, msg: Message) -> None:
-        s = self._session
-        sender, target = nick_of(msg.source), msg.param(0)
-        ctcp = parse_ctcp(msg.param(1))
-        out = self._outbox.match(msg, ("sent", "unsure")) if s.connection.is_me(sender) else None
-        if out is not None:  # the echo of a notice we sent: confirmed
-            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
-            self._outbox.settle(out, ChatLine(stamp, sender, msg.param(1), "notice", True, msgid))
-            return
-        if ctcp is not None:  # a CTCP reply: DCC REJECT means an offer was declined
-            if ctcp[0] == "DCC" and self._shares_a_room(sender):
-                s.dcc.handle_ctcp(sender, ctcp[1])
-            elif ctcp[0] != "DCC":  # the answer to a /ctcp
-                s.commands.replies.ctcp_reply(msg, *ctcp)
-            return
-        room = s.rooms.get(target) if s.connection.info.is_channel(target) else None
-        line = ChatLine(message_time(msg), sender, msg.param(1), "notice")
-        s._line(room.name if room is not None else SERVER_ROOM, line)
-
     def _irc_numeric(self, msg: Message) -> None:
         s = self._session
         code = msg.command
@@ -298,54 +237,14 @@ class IrcEvents:
             text = f"{msg.params[1]}: {text}"
         kind = "error" if code[0] in "45" and code != "422" else "info"  # 422: no MOTD
         where = s.commands.reply_room() if kind == "error" else SERVER_ROOM
-        s._line(where, ChatLine(message_time(msg), "", text, kind))
+        s.add_line(where, ChatLine(message_time(msg), "", text, kind))
 
     def _irc_replied(self, msg: Message) -> None:
         """AWAY (away-notify: greyed in the member lists) and INVITE, said by replies.py."""
         replies = self._session.commands.replies
         (replies.away if msg.command == "AWAY" else replies.invite)(msg)
 
-    # ---------------------------------------------------------------- history
-    def _irc_batch(self, msg: Message) -> None:
-        ref = msg.param(0)
-        if ref.startswith("+") and msg.param(1) == "chathistory":
-            self._batches[ref[1:]] = (msg.param(2), [])
-        elif ref.startswith("-") and ref[1:] in self._batches:
-            name, lines = self._batches.pop(ref[1:])
-            room = self._session.rooms.get(name)
-            if room is not None:
-                room.messages.merge_history(lines)
-            self._outbox.resynced(name)
-
-    def _history_line(self, batch: tuple[str, list[ChatLine]], msg: Message) -> None:
-        """A replayed message: kept for the merge at the end of the batch; never unread."""
-        sender, text = nick_of(msg.source), msg.param(1)
-        kind = "notice" if msg.command == "NOTICE" else "message"
-        ctcp = parse_ctcp(text)
-        if ctcp is not None:
-            if ctcp[0] != "ACTION":
-                return
-            kind, text = "action", ctcp[1]
-        own = self._session.connection.is_me(sender)
-        out = self._outbox.match(msg, ("unsure",)) if own else None
-        if out is not None:  # it did get through before the link dropped
-            stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
-            self._outbox.settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
-            return
-        batch[1].append(
-            ChatLine(
-                message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""), history=True
-            )
-        )
-
     # ---------------------------------------------------------------- helpers
-    def _shares_a_room(self, nick: str) -> bool:
-        return any(
-            room.members.find(nick) is not None
-            for room in self._session.rooms.rooms()
-            if room.kind == "channel"
-        )
-
     def _left(self, room: Room, msg: Message, text: str, kind: str) -> None:
         """We are no longer in ``room`` (parted or kicked): it stays, without members."""
         room.joined = False
@@ -353,4 +252,5 @@ class IrcEvents:
         self._event(room, msg, text, kind)
 
     def _event(self, room: Room, msg: Message, text: str, kind: str) -> None:
-        self._session._line(room.name, ChatLine(message_time(msg), nick_of(msg.source), text, kind))
+        line = ChatLine(message_time(msg), nick_of(msg.source), text, kind)
+        self._session.add_line(room.name, line)

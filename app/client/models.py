@@ -6,7 +6,7 @@ lines.py and the roles in roles.py; this module gathers them for the rest of the
 
 from __future__ import annotations
 
-from app.client.lines import ChatLine
+from app.client.lines import ChatLine, Reaction, ReplyPreview, reaction_totals
 from app.client.member_model import Member, MemberModel
 from app.client.message_model import MessageModel
 from app.client.roles import (
@@ -42,6 +42,9 @@ __all__ = [
     "Member",
     "MemberModel",
     "MessageModel",
+    "Reaction",
+    "ReplyPreview",
     "Room",
     "RoomModel",
+    "reaction_totals",
 ]

@@ -106,7 +106,7 @@ class Outbox(QObject):
         for piece in self._pieces(command, target, text):
             shown = _shown(kind, piece)
             line = ChatLine(now, session.nick, shown, kind, own=True, state="pending")
-            session._line(room.name, line)
+            session.add_line(room.name, line)
             self._items.append(Outgoing(room.name, target, piece, line, command=command))
         self.flush()
 
@@ -171,10 +171,10 @@ class Outbox(QObject):
         for piece in pieces[1:]:
             line = replace(out.line, text=_shown(out.line.kind, piece))
             parts.append(Outgoing(out.room, out.target, piece, line, command=out.command))
-            self._session._line(out.room, line)
+            self._session.add_line(out.room, line)
         self._items[at + 1 : at + 1] = parts[1:]
         for other in later:
-            self._session._line(other.room, other.line)
+            self._session.add_line(other.room, other.line)
         return parts
 
     def _transmit(self, out: Outgoing) -> None:

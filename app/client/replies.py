@@ -339,4 +339,4 @@ class Replies:
         self._line(self._commands.reply_room(), text, msg, kind)
 
     def _line(self, room: str, text: str, msg: Message, kind: str = "info") -> None:
-        self._session._line(room or SERVER_ROOM, ChatLine(message_time(msg), "", text, kind))
+        self._session.add_line(room or SERVER_ROOM, ChatLine(message_time(msg), "", text, kind))

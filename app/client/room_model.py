@@ -7,9 +7,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
+from app.client.lines import ChatLine
 from app.client.member_model import MemberModel
 from app.client.message_model import MessageModel
 from app.client.roles import HIGHLIGHT_ROLE, ROOM_KIND_ROLE, TEXT_ROLE, UNREAD_ROLE, Index
+from app.client.text import SERVER_ROOM
 from app.protocol.serverinfo import ServerInfo
 
 
@@ -69,6 +71,30 @@ class RoomModel(QAbstractListModel):
         row = self._rooms.index(room)
         index = self.index(row)
         self.dataChanged.emit(index, index)
+
+    def add_line(self, name: str, line: ChatLine, *, looking: bool) -> bool:
+        """Show ``line`` in room ``name`` (the server room when there is none); False when
+        it was there already (same msgid). Others' messages count as unread unless the
+        user is ``looking`` at that room; the first unread gets the marker rule."""
+        room = self.get(name) or self.get(SERVER_ROOM)
+        assert room is not None
+        if not room.messages.append(line):
+            return False
+        if line.kind in ("message", "action") and not line.own and not looking:
+            if not room.unread:
+                room.messages.marker = line  # the first unread: a rule above it
+            room.unread += 1
+            self.changed(room)
+        return True
+
+    def mark_read(self, name: str) -> bool:
+        """Room ``name`` has been read: its counts go (True when there were any)."""
+        room = self.get(name)
+        if room is None or not (room.unread or room.highlights):
+            return False
+        room.unread = room.highlights = 0
+        self.changed(room)
+        return True
 
     def row_of(self, name: str) -> int:
         room = self.get(name)

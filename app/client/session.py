@@ -178,7 +178,7 @@ class ChatSession(QObject):
                 continue
             if self.connection.state != "connected":
                 text = f"Not connected: {msg.command} was not sent."
-                self._line(room, ChatLine(datetime.now(UTC), "", text, "error"))
+                self.add_line(room, ChatLine(datetime.now(UTC), "", text, "error"))
                 continue
             self.commands.sending(msg, room)  # its replies are said in ``room``
             self.connection.send(line)
@@ -204,9 +204,9 @@ class ChatSession(QObject):
             else:
                 query = self.rooms.open(nick, "query")
                 text = f"Offering {transfer.name} ({human_size(transfer.size)}) to {nick}…"
-                self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
+                self.add_line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
                 return transfer
-        self._line(where, ChatLine(datetime.now(UTC), "", problem, "error"))
+        self.add_line(where, ChatLine(datetime.now(UTC), "", problem, "error"))
         return None
 
     def _send_ctcp(self, nick: str, text: str, *, notice: bool = False) -> None:
@@ -219,7 +219,7 @@ class ChatSession(QObject):
         query = self.rooms.open(transfer.nick, "query")
         size = human_size(transfer.size) if transfer.size >= 0 else "size unknown"
         text = f"{transfer.nick} offers the file {transfer.name} ({size})."
-        self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
+        self.add_line(query.name, ChatLine(datetime.now(UTC), "", text, "info"))
 
     @Slot(object)
     def _on_transfer_added(self, transfer: Transfer) -> None:
@@ -236,7 +236,7 @@ class ChatSession(QObject):
         else:
             text = f"Sent {transfer.name} ({human_size(transfer.done)}) to {transfer.nick}"
         image = str(transfer.path) if is_image(transfer.path.name) else ""
-        self._line(query.name, ChatLine(datetime.now(UTC), "", text, "info", image=image))
+        self.add_line(query.name, ChatLine(datetime.now(UTC), "", text, "info", image=image))
 
     def _fetch_link_images(self, name: str, line: ChatLine) -> None:
         """Fetch the pictures ``line`` (shown in room ``name``) links, to show under it."""
@@ -289,7 +289,7 @@ class ChatSession(QObject):
     def _on_registered(self, nick: str) -> None:
         c = self.connection
         text = f"Connected to {c.host}:{c.port} as {nick}."
-        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
+        self.add_line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
         self._backoff = self.backoff_start
         self._reconnecting = False
         rooms = [r.name for r in self.rooms.rooms() if r.kind == "channel" and r.joined]
@@ -313,11 +313,11 @@ class ChatSession(QObject):
     @Slot(str)
     def _on_nick_in_use(self, taken: str) -> None:
         text = f"The nickname {taken} is taken; trying {self.connection.nick}."
-        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
+        self.add_line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
 
     @Slot(str)
     def _on_error(self, text: str) -> None:
-        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "error"))
+        self.add_line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "error"))
         self.notice.emit(text)
 
     @Slot(str)
@@ -327,12 +327,12 @@ class ChatSession(QObject):
         for room in self.rooms.rooms():
             room.members.clear()
             if not retry_failed:
-                self._line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
+                self.add_line(room.name, ChatLine(datetime.now(UTC), "", reason, "error"))
         if retry_failed:  # said once (the error may be there already), where it is tried
             server_room = self.rooms.get(SERVER_ROOM)
             said = [ln.text for ln in server_room.messages.lines()[-1:]] if server_room else []
             if said != [reason]:
-                self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", reason, "error"))
+                self.add_line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", reason, "error"))
         self._outbox.link_lost()
         self._nick_keeper.stop()
         self.notice.emit(reason)
@@ -357,7 +357,7 @@ class ChatSession(QObject):
         c.host, c.port = self._servers[index]
         where = f"{c.host}:{c.port}"
         text = f"Next try: {where} (server {index + 1} of {len(self._servers)})."
-        self._line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
+        self.add_line(SERVER_ROOM, ChatLine(datetime.now(UTC), "", text, "info"))
         log.info("failing over to %s", where)
         self.server_changed.emit(where)
 
@@ -377,22 +377,11 @@ class ChatSession(QObject):
     def _fold(self, name: str) -> str:
         return self.connection.info.fold(name)  # the info of the server we are on now
 
-    def _line(self, name: str, line: ChatLine) -> bool:
+    def add_line(self, name: str, line: ChatLine) -> bool:
         """Show ``line`` in room ``name``; False when it was there already (same msgid)."""
         room = self.rooms.get(name) or self.rooms.get(SERVER_ROOM)
-        assert room is not None
-        if not room.messages.append(line):
-            return False
-        looking = room.name == self.active_room and self.window_active
-        if line.kind in ("message", "action") and not line.own and not looking:
-            if not room.unread:
-                room.messages.marker = line  # the first unread: a rule above it
-            room.unread += 1
-            self.rooms.changed(room)
-        return True
+        looking = room is not None and room.name == self.active_room and self.window_active
+        return self.rooms.add_line(name, line, looking=looking)
 
     def mark_read(self, name: str) -> None:
-        room = self.rooms.get(name)
-        if room is not None and (room.unread or room.highlights):
-            room.unread = room.highlights = 0
-            self.rooms.changed(room)
+        self.rooms.mark_read(name)
