@@ -25,7 +25,7 @@ from app.client.pacing import PacedWriter
 from app.client.socket_errors import SOCKET_ERRORS as SOCKET_ERRORS
 from app.client.socket_errors import socket_error_text
 from app.client.watchdog import Watchdog
-from app.protocol.caps import CapNegotiation, fallback_nick
+from app.protocol.caps import WANTED_CAPS, CapNegotiation, fallback_nick
 from app.protocol.errors import BufferOverflow, RemoteProtocolError
 from app.protocol.framing import LineReader
 from app.protocol.isupport import parse_isupport
@@ -37,23 +37,6 @@ __all__ = ["Account", "CertificateProblem", "IrcConnection", "fingerprint"]
 
 log = logging.getLogger("chatbox.client")
 
-WANTED_CAPS = frozenset(
-    {
-        "server-time",
-        "message-tags",
-        "echo-message",
-        "multi-prefix",
-        "away-notify",
-        "userhost-in-names",
-        "setname",
-        "batch",
-        "labeled-response",
-        "cap-notify",
-        "draft/chathistory",
-        "account-notify",
-        "extended-join",
-    }
-)
 CONNECT_TIMEOUT_MS = 15_000
 MAX_LINE = 16 * 1024  # a server line may carry 8191 bytes of tags plus 512
 

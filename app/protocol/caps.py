@@ -5,6 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+# What the desktop client asks for when a server offers it.
+WANTED_CAPS = frozenset(
+    {
+        "server-time",
+        "message-tags",
+        "echo-message",
+        "multi-prefix",
+        "away-notify",
+        "userhost-in-names",
+        "setname",
+        "batch",
+        "labeled-response",
+        "cap-notify",
+        "draft/chathistory",
+        "draft/event-playback",
+        "draft/message-redaction",
+        "draft/multiline",
+        "draft/read-marker",
+        "account-notify",
+        "extended-join",
+        "extended-monitor",
+    }
+)
+
 
 class CapNegotiation:
     """``offered`` (name → value) from CAP LS, ``acked`` from CAP ACK (and ``-name``).
