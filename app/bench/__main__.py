@@ -2,7 +2,9 @@
 
 server: the same load against our server, ngircd and two references. For each server: a fresh
 process for the fan-out + latency phase, and a fresh one for the idle-connection phase; each
-phase's load comes from its own generator process.
+phase's load comes from its own generator process. With ``ours``, also what client tags cost
+the fan-out: a PRIVMSG with ``+reply`` (and msgid, time, account) against the same one
+untagged, in the server core in this process (tagged.py).
 
 gui: a ChatWindow with a preloaded room and a busy channel over a real socket (gui.py).
 """
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.bench import loadgen, servers
+from app.bench import loadgen, servers, tagged
 from app.bench.procstat import raise_nofile_limit
 from app.bench.report import ServerReport, table, verdicts
 
@@ -124,6 +126,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="skip the idle phase (same as --idle 0)")
     p.add_argument("--timeout", type=float, default=120.0, help="fan-out phase time limit, s")
     p.add_argument("--idle-timeout", type=float, default=180.0, help="idle phase limit, s")
+    p.add_argument("--tagged-recipients", type=int, default=100,
+                   help="channel size for the tagged fan-out figure (0 skips it)")
     p.add_argument("--workdir", type=Path, help="keep configs and logs here (default: temp)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     g = sub.add_parser("gui", help="event-loop stalls, memory and open time of the chat window")
@@ -196,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="chatbox-bench-") as tmp:
             reports = run(args, Path(tmp))
     checks = verdicts(reports, args.idle)
+    tagged_fanout = None
+    if "ours" in args.server_kinds and args.tagged_recipients > 0:
+        tagged_fanout = tagged.measure(args.tagged_recipients)
+        checks.append(tagged_fanout.verdict())
     config = {"clients": args.clients, "speakers": args.speakers, "messages": args.messages,
               "window": args.window, "rate": args.rate, "latency_seconds": args.latency_seconds,
               "idle": args.idle, "nofile": nofile}
@@ -204,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             "config": config,
             "servers": {k: dataclasses.asdict(r) for k, r in reports.items()},
             "verdicts": [{"verdict": v, "detail": d} for v, d in checks],
+            "tagged_fanout": dataclasses.asdict(tagged_fanout) if tagged_fanout else None,
         }, indent=2))
     else:
         expected = args.speakers * args.messages * (args.clients - 1)
@@ -212,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.rate:g}/s for {args.latency_seconds:g} s; idle {args.idle:,}")
         print(table(reports))
         print("delivered: " + ", ".join(f"{k} {r.delivered or 'n/a'}" for k, r in reports.items()))
+        if tagged_fanout is not None:
+            print(tagged_fanout.line())
         for verdict, detail in checks:
             print(f"{verdict:4}  {detail}")
         for kind, report in reports.items():

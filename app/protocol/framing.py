@@ -6,11 +6,15 @@ most 8191 (IRCv3 message-tags "Size limit"). So no legal line is longer than
 :data:`MAX_BUFFER` = 8191 + 512 bytes with its CR LF: a peer that sends that much without a
 line ending (or a longer line) cannot be talking IRC and is dropped, and what one connection
 holds of an unfinished line stays under that, however fast it sends.
+
+Lines are UTF-8 (the server advertises UTF8ONLY): :func:`decode_line` leaves out a tag that is
+not and raises :class:`InvalidUtf8` for a body that is not, naming its command. The client
+decodes what servers send on its own path, leniently (app/client/connection.py).
 """
 
 from __future__ import annotations
 
-from app.protocol.errors import BufferOverflow, LineTooLong
+from app.protocol.errors import BufferOverflow, InvalidUtf8, LineTooLong
 
 MAX_LINE_BODY = 510
 MAX_CLIENT_TAGS = 4094
@@ -55,17 +59,56 @@ class LineReader:
 
 
 def decode_line(raw: bytes) -> str:
-    """Check ``raw`` against the limits and decode it as UTF-8 (invalid bytes become U+FFFD).
+    """Check ``raw`` against the limits and decode it as UTF-8.
 
-    Raises :class:`LineTooLong` for an oversized body or tag section.
+    A tag whose key or value is not UTF-8 is left out (message-tags: an implementation "MAY
+    drop the value entirely but SHOULD NOT substitute replacement bytes"); anything else
+    that is not UTF-8 raises :class:`InvalidUtf8` (UTF8ONLY: never relayed). Raises
+    :class:`LineTooLong` for an oversized body or tag section.
     """
-    body = raw
-    if raw[:1] == b"@":
-        space = raw.find(b" ")
+    tagged = raw[:1] == b"@"
+    space = raw.find(b" ") if tagged else -1
+    if tagged:
         tag_len = (space if space >= 0 else len(raw)) - 1
         if tag_len > MAX_CLIENT_TAGS:
             raise LineTooLong(f"tags of {tag_len} bytes", tags=True)
-        body = raw[space + 1 :] if space >= 0 else b""
-    if len(body) > MAX_LINE_BODY:
-        raise LineTooLong(f"line of {len(body)} bytes")
-    return raw.decode("utf-8", "replace")
+    body_len = len(raw) - space - 1 if space >= 0 else 0 if tagged else len(raw)
+    if body_len > MAX_LINE_BODY:
+        raise LineTooLong(f"line of {body_len} bytes")
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        pass
+    body = raw[space + 1 :] if space >= 0 else b"" if tagged else raw
+    tags = _utf8_tags(raw[1 : space if space >= 0 else len(raw)]) if tagged else ""
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise InvalidUtf8(_command(body), tags, _join(tags, body.decode("utf-8", "replace"))
+                          ) from None
+    return _join(tags, text)
+
+
+def _utf8_tags(section: bytes) -> str:
+    """The tags of ``section`` (between ``@`` and the space) that are UTF-8."""
+    kept = []
+    for item in section.split(b";"):
+        try:
+            kept.append(item.decode())
+        except UnicodeDecodeError:
+            continue
+    return ";".join(item for item in kept if item)
+
+
+def _join(tags: str, body: str) -> str:
+    return f"@{tags} {body}" if tags else body
+
+
+def _command(body: bytes) -> str:
+    """The command of a line's ``body`` (after the tags), read from the bytes: ``*`` when
+    it is not there or not a plain word (letters and digits)."""
+    words = [word for word in body.split(b" ") if word]
+    if words and words[0][:1] == b":":
+        words = words[1:]
+    word = words[0] if words else b""
+    return word.decode().upper() if word.isascii() and word.isalnum() else "*"

@@ -59,7 +59,7 @@ def parse_tags(raw: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not key:
             raise RemoteProtocolError("empty tag key")
-        tags[key] = unescape_tag_value(value) if sep else ""
+        tags[key] = (unescape_tag_value(value) if "\\" in value else value) if sep else ""
     return tags
 
 
@@ -77,12 +77,17 @@ def serialize_tags(tags: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A parsed IRC message. ``command`` is upper-case; ``params`` include the trailing one."""
+    """A parsed IRC message. ``command`` is upper-case; ``params`` include the trailing one.
+
+    ``raw_tags``: the tag section as it came (without ``@``), set by :func:`parse` only, so
+    that a server relays client tags without escaping them again (app/server/client_tags.py);
+    not part of equality, and stale in a copy made with other ``tags``."""
 
     command: str
     params: tuple[str, ...] = ()
     source: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict, hash=False)
+    raw_tags: str = field(default="", compare=False, repr=False)
 
     @classmethod
     def parse(cls, line: str) -> Message:
@@ -105,11 +110,13 @@ def parse(line: str) -> Message:
     pos = 0
     n = len(line)
     tags: dict[str, str] = {}
+    raw_tags = ""
     if line.startswith("@"):
         end = line.find(" ")
         if end < 0:
             raise RemoteProtocolError("tags without a command")
-        tags = parse_tags(line[1:end])
+        raw_tags = line[1:end]
+        tags = parse_tags(raw_tags)
         pos = end
     while pos < n and line[pos] == " ":
         pos += 1
@@ -147,7 +154,7 @@ def parse(line: str) -> Message:
             end = n
         params.append(line[pos:end])
         pos = end
-    return Message(command, tuple(params), source, tags)
+    return Message(command, tuple(params), source, tags, raw_tags)
 
 
 def serialize(msg: Message) -> str:

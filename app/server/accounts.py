@@ -50,8 +50,9 @@ class AccountError(Exception):
 
 
 class AccountStore:
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, min_password: int = MIN_PASSWORD) -> None:
         self.path = path
+        self.min_password = min_password  # characters (--min-password-length)
         self._db = open_database(path, SCHEMA, "accounts")  # raises DataFileError
         self.mechanism = ScramMechanism(MECHANISM)
 
@@ -74,9 +75,9 @@ class AccountStore:
 
     def register(self, account: str, password: str) -> None:
         """Create ``account``. Raises AccountError (ACCOUNT_EXISTS, WEAK_PASSWORD …)."""
-        if len(password) < MIN_PASSWORD:
+        if len(password) < self.min_password:
             raise AccountError(
-                "WEAK_PASSWORD", f"Choose a password of at least {MIN_PASSWORD} characters"
+                "WEAK_PASSWORD", f"Choose a password of at least {self.min_password} characters"
             )
         if len(password.encode()) > MAX_PASSWORD or "\0" in password:
             raise AccountError("UNACCEPTABLE_PASSWORD", "That password cannot be used")

@@ -130,6 +130,20 @@ class ChannelStore:
         self._unsaved.add(folded)
         self._write()
 
+    def rename(self, old_folded: str, channel: Channel) -> None:
+        """``channel``, now under its new name, was ``old_folded``: what is kept moves."""
+        if self._rows.pop(old_folded, None) is not None:
+            self._unsaved.add(old_folded)
+        if not is_default(channel):
+            self._rows[channel.folded] = row_of(channel)
+            self._unsaved.add(channel.folded)
+        if self._unsaved:
+            self._write()
+
+    def is_kept(self, name: str) -> bool:
+        """Something is kept for the channel ``name`` (its topic or modes)."""
+        return irc_lower(name) in self._rows
+
     def _write(self) -> None:
         """Write every channel changed since the last write that worked."""
         try:

@@ -58,3 +58,4 @@ class ServerConfig:
     max_tls_handshakes_per_address: int = 8  # unfinished at once; 0: no limit
     exempt: tuple[str, ...] = LOOPBACK  # ADDRESS or ADDRESS/PREFIX
     register_per_hour: int = 3  # accounts one address may REGISTER in an hour; 0: no limit
+    min_password_length: int = 8  # characters of an account's password, at least

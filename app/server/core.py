@@ -16,23 +16,26 @@ from contextlib import AbstractContextManager
 
 from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
-from app.protocol.errors import BufferOverflow, LineTooLong, RemoteProtocolError
+from app.protocol.errors import BufferOverflow, InvalidUtf8, LineTooLong, RemoteProtocolError
 from app.protocol.framing import decode_line
 from app.protocol.message import Message, format_line, parse
 from app.protocol.sasl import Backoff
 from app.server.accounts import AccountStore
 from app.server.channel_store import ChannelStore
+from app.server.client_batch import OpenBatch, lost_line, queue_room
 from app.server.config import ServerConfig
 from app.server.deliver import Delivery
 from app.server.guard import RecentAttempts, address_key, parse_network
 from app.server.history import HistoryStore
 from app.server.housekeeping import Housekeeping
 from app.server.labels import Labels
+from app.server.read_markers import ReadMarkers
 from app.server.state import (
     Channel,
     Client,
     WhowasEntry,
 )
+from app.server.utf8 import not_utf8
 
 log = logging.getLogger("chatbox.server")
 
@@ -42,8 +45,18 @@ Handler = Callable[["ServerCore", Client, Message], None]
 PRE_REGISTRATION = frozenset(
     {"CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT", "AUTHENTICATE", "REGISTER"}
 )
+# ... and those a capability lets in before registration.
+PRE_REGISTRATION_CAPS = {"AWAY": "draft/pre-away"}
 # Commands that cost no flood tokens.
 FREE_COMMANDS = frozenset({"PONG"})
+
+
+def unknown_command(core: ServerCore, client: Client, msg: Message) -> None:
+    core.reply(client, rpl.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
+
+
+def not_registered(core: ServerCore, client: Client, msg: Message) -> None:
+    core.reply(client, rpl.ERR_NOTREGISTERED, "You have not registered")
 
 
 class ServerCore(Delivery):
@@ -57,6 +70,7 @@ class ServerCore(Delivery):
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         from app.server.commands import COMMANDS
+        from app.server.commands.monitor import Monitors
         from app.server.commands.welcome import WelcomeBurst
 
         self.config = config
@@ -72,11 +86,13 @@ class ServerCore(Delivery):
         self.whowas: dict[str, deque[WhowasEntry]] = {}
         self.max_users = 0
         self.registered_count = 0
-        self.mode_counts = {"i": 0, "o": 0, "w": 0}  # registered users with each user mode
+        self.mode_counts = {"i": 0, "o": 0, "w": 0, "B": 0}  # registered users with each mode
+        self.monitors = Monitors()  # MONITOR: who watches which nick
         self._next_id = 0
         self._msgid_prefix = os.urandom(6).hex()
         self._msgid_seq = 0
         self.labels = Labels(self)
+        self.batches: dict[Client, OpenBatch] = {}  # draft/multiline (app/server/client_batch.py)
         self.history = HistoryStore(
             config.data_dir / "history.sqlite3" if config.data_dir else None,
             max_age_days=config.history_days,
@@ -86,8 +102,10 @@ class ServerCore(Delivery):
         self.history.enabled = config.history
         self.history.prune(int(wall_clock() * 1000))
         self.history.forget_guests()
+        self.read_markers = ReadMarkers(self.history)  # in the history's file
         self.accounts = AccountStore(
-            config.data_dir / "accounts.sqlite3" if config.data_dir else None
+            config.data_dir / "accounts.sqlite3" if config.data_dir else None,
+            min_password=config.min_password_length,
         )
         self.channel_store = ChannelStore.beside(config.data_dir)  # topics and modes
         self.logins = Backoff(clock)  # failed logins, per address and account from it
@@ -136,7 +154,7 @@ class ServerCore(Delivery):
             client.inbox = deque(lines)
         else:
             client.inbox.extend(lines)
-        if len(client.inbox) > flood.max_queued:
+        if len(client.inbox) > flood.max_queued + queue_room(client):
             self.quit(client, "Excess Flood", error="Excess Flood")
             return None
         return self.process(client)
@@ -156,7 +174,8 @@ class ServerCore(Delivery):
             raw = inbox.popleft()
             if not raw.strip(b" "):
                 continue
-            client.tokens -= self.handle_raw(client, raw)
+            cost = self.handle_raw(client, raw)  # after: a batch's end charges its lines
+            client.tokens -= cost
         client.inbox = None
         return None
 
@@ -165,10 +184,15 @@ class ServerCore(Delivery):
         try:
             msg = parse(decode_line(raw))
         except LineTooLong as exc:
+            lost_line(self, client, raw)
             what = "tags" if exc.tags else "line"
             self.reply(client, rpl.ERR_INPUTTOOLONG, f"Input line was too long ({what})")
             return 1.0
+        except InvalidUtf8 as exc:  # UTF8ONLY: refused, never relayed (app/server/utf8.py)
+            lost_line(self, client, raw)
+            return not_utf8(self, client, exc)
         except RemoteProtocolError as exc:
+            lost_line(self, client, raw)
             log.info("#%d sent a malformed line: %s", client.id, exc)
             self.reply(client, rpl.ERR_UNKNOWNERROR, "*", f"Malformed line: {exc}")
             return 1.0
@@ -177,30 +201,32 @@ class ServerCore(Delivery):
 
     def dispatch(self, client: Client, msg: Message) -> None:
         command = msg.command
+        if (self.batches or command == "BATCH" or (msg.tags and "batch" in msg.tags)) \
+                and client.registered:
+            from app.server.commands.multiline import intercept
+
+            if intercept(self, client, msg):  # draft/multiline: a client batch or its line
+                return
         handler = self.commands.get(command)
-        if not client.registered and command not in PRE_REGISTRATION:
-            if handler is None:
-                self.reply(client, rpl.ERR_UNKNOWNCOMMAND, command, "Unknown command")
-            else:
-                self.reply(client, rpl.ERR_NOTREGISTERED, "You have not registered")
-            return
-        if handler is None:
-            self.reply(client, rpl.ERR_UNKNOWNCOMMAND, command, "Unknown command")
-            return
-        if self.guarded and client in self.guarded:
+        if handler is None:  # 421 and 451 carry the label like any other reply
+            handler = unknown_command
+        elif (not client.registered and command not in PRE_REGISTRATION
+              and PRE_REGISTRATION_CAPS.get(command) not in client.caps):
+            handler = not_registered
+        elif self.guarded and client in self.guarded:
             from app.server.commands.accounts import acts_as_owner, refuse_unverified
 
             if acts_as_owner(msg):
                 handler = refuse_unverified
+        if "B" in client.modes:  # bot-mode: what a bot sends gets the bot tag
+            from app.server.commands.presence import as_bot
+
+            handler = as_bot(handler)
         label = msg.tags.get("label") if msg.tags else None
         if label and "labeled-response" in client.caps:
             self.labels.run(client, msg, handler, label)
         else:
             handler(self, client, msg)
-
-    def is_labeled(self, client: Client) -> bool:
-        """True while a labeled command of ``client`` runs (app/server/labels.py)."""
-        return client in self.labels
 
     def unlabeled(self, client: Client) -> AbstractContextManager[None]:
         """Within a labeled command, write to ``client`` past the label."""
@@ -222,6 +248,7 @@ class ServerCore(Delivery):
             return
         client.closed = True
         client.inbox = None
+        self.monitors.left(self, client)
         if client.registered:
             self.registered_count -= 1
             for letter in client.modes:
@@ -239,6 +266,7 @@ class ServerCore(Delivery):
         self.guarded.pop(client, None)
         if client.has_views and not client.account:
             self.history.forget_views(self.owner(client))
+        self.read_markers.forget(self.connection_owner(client))
         log.info("quit #%d %s (%s)", client.id, client.nick, reason)
         if error is not None:
             text = error or f"Closing Link: {client.host} ({reason})"
@@ -296,6 +324,7 @@ class ServerCore(Delivery):
         self.housekeeping.registered(client)
         self.registered_count += 1
         self.max_users = max(self.max_users, self.registered_count)
+        self.monitors.online(self, client)
 
     # ---------------------------------------------------------------- lookups
     def address_key(self, client: Client) -> str | None:

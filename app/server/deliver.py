@@ -23,6 +23,9 @@ class Delivery:
     wall_clock: Callable[[], float]
     _msgid_prefix: str
     _msgid_seq: int
+    # While a bot's command runs, how the lines it sends start (presence.as_bot): those get
+    # the bot tag (IRCv3 bot-mode). Empty the rest of the time, which costs fanout one test.
+    bot_sources: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- sending
     def send(self, client: Client, line: str) -> None:
@@ -60,6 +63,8 @@ class Delivery:
         """Send one event to many (but ``skip``). The line is serialised once per tag variant
         (at most eight), and the same bytes object goes to every recipient of that variant.
         ``account``: the sender's, for those with account-tag."""
+        if self.bot_sources and line.startswith(self.bot_sources):
+            client_tags = "bot;" + client_tags if client_tags else "bot"
         body = line + "\r\n"
         variants: list[bytes | None] = [None] * 8
         for member in recipients:
@@ -92,6 +97,11 @@ class Delivery:
         for a guest, this very connection (``~run.id``), which nobody else can ever be."""
         if client.account:
             return "@" + irc_lower(client.account)
+        return self.connection_owner(client)
+
+    def connection_owner(self, client: Client) -> str:
+        """``client``'s owner as a guest (``~run.id``), logged in since or not: what it sent
+        before logging in is still its own (REDACT)."""
         return f"~{self._msgid_prefix}.{client.id}"
 
     def store_private(
@@ -99,8 +109,10 @@ class Delivery:
     ) -> None:
         """A private message, in the view of each of its two parties."""
         history = self.history
+        by = self.owner(sender)
         for owner, peer in ((sender, recipient), (recipient, sender)):
-            history.add(msgid, view_key(self.owner(owner), peer.folded), ms, line, tags)
+            history.add(msgid, view_key(self.owner(owner), peer.folded), ms, line, tags,
+                        sender=by)
             owner.has_views = True
 
     def common_peers(self, client: Client, *, include_self: bool) -> list[Client]:

@@ -1,4 +1,5 @@
-"""Message history: every PRIVMSG, NOTICE and TAGMSG to a channel or a nick, in SQLite.
+"""Message history: every PRIVMSG and NOTICE to a channel or a nick, and each reaction
+(a TAGMSG: app/server/client_tags.py; typing is never stored), in SQLite.
 
 Pure Python (stdlib ``sqlite3``, so the headless server loads no GUI library), WAL mode.
 With ``autocommit`` every message is committed at once; the Qt server turns it off and calls
@@ -12,7 +13,9 @@ per party: ``"<owner> <peer>"`` (:func:`view_key`), where the owner is the party
 as logged in when the message was sent (``@account``) or, for a guest, that very connection
 (``~run.id``), and the peer is the other party's folded nick. A private message is stored
 once in each party's view, so a conversation is read only by the accounts (or the
-connection) that took part in it: taking a nick never gives its past.
+connection) that took part in it: taking a nick never gives its past. A REDACT deletes
+a message from every view it is in (:meth:`HistoryStore.redact`). The tables, and the
+upgrades of older files, are in app/server/history_schema.py.
 
 Checkpoints of the file run in a thread of their own (app/server/checkpoints.py), not inside
 a commit on the event loop. When SQLite fails (disk full, I/O error) the server goes on
@@ -33,27 +36,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.server.checkpoints import WAL_BRAKE, WAL_LIMIT, Checkpointer
+from app.server.history_schema import SCHEMA as SCHEMA  # re-exported: --repair uses it
+from app.server.history_schema import upgrade
 from app.server.storage import open_database
 
 log = logging.getLogger("chatbox.server")
 
+Row = tuple[str, str, int, str, str, str]  # msgid, target, ms, line, tags, sender
 MAX_QUEUED = 100_000  # messages kept in memory while SQLite fails
 RETRY_AFTER_S = 1.0  # after a failed write
-_INSERT = "INSERT OR IGNORE INTO messages (msgid, target, ms, line, tags) VALUES (?,?,?,?,?)"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    seq     INTEGER PRIMARY KEY,
-    msgid   TEXT NOT NULL,
-    target  TEXT NOT NULL,   -- folded channel, or "owner peer" for a private view
-    ms      INTEGER NOT NULL, -- server time, milliseconds since the epoch
-    line    TEXT NOT NULL,   -- ":source COMMAND target :text", without tags
-    tags    TEXT NOT NULL,   -- client-only tags as sent on the wire, or ""
-    UNIQUE (msgid, target)   -- a private message is in both parties' views
-);
-CREATE INDEX IF NOT EXISTS messages_by_target ON messages (target, ms, seq);
-"""
-
+_INSERT = (
+    "INSERT OR IGNORE INTO messages (msgid, target, ms, line, tags, sender) "
+    "VALUES (?,?,?,?,?,?)"
+)
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -104,6 +99,12 @@ def view_key(owner: str, peer: str) -> str:
     return f"{owner} {peer}"
 
 
+def retarget(line: str, target: str) -> str:
+    """``:source COMMAND old rest`` with ``target`` for ``old``."""
+    source, command, rest = line.split(" ", 2)
+    return f"{source} {command} {target}{rest[len(rest.split(' ', 1)[0]):]}"
+
+
 def owner_range(owner: str) -> tuple[str, str]:
     """Keys ``k`` with ``low <= k < high`` are ``owner``'s private views."""
     return owner + " ", owner + "!"  # "!" is the character after " "
@@ -120,10 +121,10 @@ class HistoryStore:
         self.max_per_target = max_per_target
         # synchronous=NORMAL: a process crash loses nothing. Raises DataFileError.
         self._db = open_database(path, SCHEMA, "history", synchronous="NORMAL")
-        self._upgrade()
+        upgrade(self._db)
         self.autocommit = True
         self.enabled = True  # False: add() stores nothing (--no-history)
-        self._queue: list[tuple[str, str, int, str, str]] = []
+        self._queue: list[Row] = []
         self._clock = clock
         self._failing = False  # the last commit failed: the next try is at _retry_at
         self._retry_at = 0.0
@@ -136,30 +137,12 @@ class HistoryStore:
             self._db.execute(f"PRAGMA journal_size_limit={wal_limit}")
             self.checkpoints = Checkpointer(path, limit=wal_limit)
 
-    def _upgrade(self) -> None:
-        """Files of before private views had one row per msgid: make (msgid, target) the
-        key. Their private rows, keyed by the two nicks, stay where nobody reads them until
-        retention removes them (nothing says which account took part)."""
-        unique = [row[1] for row in self._db.execute("PRAGMA index_list(messages)") if row[2]]
-        columns = {
-            name: [row[2] for row in self._db.execute(f"PRAGMA index_info('{name}')")]
-            for name in unique
-        }
-        if ["msgid"] not in columns.values():
-            return
-        self._db.execute("BEGIN")
-        self._db.execute("DROP INDEX IF EXISTS messages_by_target")
-        self._db.execute("ALTER TABLE messages RENAME TO messages_before_views")
-        for statement in SCHEMA.split(";")[:-1]:  # executescript() would COMMIT first
-            self._db.execute(statement)
-        self._db.execute("INSERT INTO messages SELECT * FROM messages_before_views")
-        self._db.execute("DROP TABLE messages_before_views")
-        self._db.execute("COMMIT")
-
-    def add(self, msgid: str, target: str, ms: int, line: str, tags: str = "") -> None:
+    def add(self, msgid: str, target: str, ms: int, line: str, tags: str = "", *,
+            sender: str = "") -> None:
+        """``sender``: who sent it (app/server/deliver.py ``owner``), for REDACT."""
         if not self.enabled:
             return
-        self._queue.append((msgid, target, ms, line, tags))
+        self._queue.append((msgid, target, ms, line, tags, sender))
         if self.autocommit:
             self.commit()
 
@@ -179,6 +162,33 @@ class HistoryStore:
             "SELECT ms, seq FROM messages WHERE msgid = ? AND target = ?", (msgid, target)
         ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
+
+    def sent_by(self, target: str, msgid: str) -> tuple[int, str] | None:
+        """``(ms, sender)`` of a stored message of ``target``, by msgid."""
+        self.commit()
+        row = self._db.execute(
+            "SELECT ms, sender FROM messages WHERE msgid = ? AND target = ?", (msgid, target)
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def redact(self, msgid: str, *, target: str = "", sender: str = "") -> list[str]:
+        """Delete a message: from ``target`` (a channel), or, by its ``sender``, from every
+        private view it is in (msgids are unique to a message). The keys it went from;
+        raises sqlite3.Error when it stays (the caller says so)."""
+        self.commit()
+        where, args = ("target = ?", target) if target else ("sender = ?", sender)
+        select = f"SELECT target FROM messages WHERE msgid = ? AND {where}"
+        keys = [str(row[0]) for row in self._db.execute(select, (msgid, args))]
+        if keys:  # one statement: it is all gone or all still there
+            self._db.execute(f"DELETE FROM messages WHERE msgid = ? AND {where}", (msgid, args))
+        self._queue = [row for row in self._queue if not (  # SQLite failing: still waiting
+            row[0] == msgid and (row[1] == target if target else row[5] == sender))]
+        return keys
+
+    @property
+    def database(self) -> sqlite3.Connection:
+        """The open file, for the read markers kept in it (app/server/read_markers.py)."""
+        return self._db
 
     def before(self, target: str, point: tuple[int, int], limit: int) -> list[Stored]:
         """Up to ``limit`` messages strictly before ``point`` (ms, seq), oldest first."""
@@ -212,26 +222,30 @@ class HistoryStore:
         self, keys: list[str], owner: str | None, start: int, end: int, limit: int
     ) -> list[tuple[str, int]]:
         """Of ``keys`` and ``owner``'s private views, those with messages between ``start``
-        and ``end`` (ms), with the time of their latest message in that span, oldest first."""
+        and ``end`` (ms, both excluded), with the time of their latest message in that span,
+        oldest first. As for BETWEEN, ``limit`` counts from ``start``: the oldest ones when
+        ``start`` is the earlier, the newest when it is the later."""
         self.commit()
         low, high = min(start, end), max(start, end)
+        newest = start > end
+        order = "DESC" if newest else "ASC"
         found: list[tuple[str, int]] = []
         if keys:
             marks = ",".join("?" * len(keys))
             found += self._db.execute(
                 f"SELECT target, MAX(ms) FROM messages WHERE target IN ({marks}) AND ms > ? "
-                f"AND ms < ? GROUP BY target ORDER BY MAX(ms) LIMIT ?",
+                f"AND ms < ? GROUP BY target ORDER BY MAX(ms) {order} LIMIT ?",
                 (*keys, low, high, limit),
             ).fetchall()
         if owner is not None:
             first, last = owner_range(owner)
             found += self._db.execute(
                 "SELECT target, MAX(ms) FROM messages WHERE target >= ? AND target < ? AND "
-                "ms > ? AND ms < ? GROUP BY target ORDER BY MAX(ms) LIMIT ?",
+                f"ms > ? AND ms < ? GROUP BY target ORDER BY MAX(ms) {order} LIMIT ?",
                 (first, last, low, high, limit),
             ).fetchall()
-        found.sort(key=lambda row: row[1])
-        return [(str(t), int(ms)) for t, ms in found[:limit]]
+        found.sort(key=lambda row: row[1], reverse=newest)
+        return sorted(((str(t), int(ms)) for t, ms in found[:limit]), key=lambda row: row[1])
 
     def forget_guests(self) -> None:
         """Delete every guest's private views: at start, no connection of before is left."""
@@ -250,6 +264,17 @@ class HistoryStore:
             (new_owner, len(owner) + 1, first, last),
         )
         self.forget_views(owner)
+
+    def move_channel(self, folded: str, new_folded: str, new_name: str) -> None:
+        """The channel ``folded`` is now called ``new_name``: its messages move to it, each
+        line naming it so (draft/channel-rename: the history follows the rename)."""
+        self.commit()  # what still waits (SQLite failing) moves in the queue
+        self._queue = [(m, new_folded, ms, retarget(line, new_name), tags, by) if t == folded
+                       else (m, t, ms, line, tags, by) for m, t, ms, line, tags, by in self._queue]
+        self._db.create_function("retarget", 2, retarget, deterministic=True)
+        self._write("move a renamed channel's history",
+                    "UPDATE messages SET target = ?, line = retarget(line, ?) WHERE target = ?",
+                    (new_folded, new_name, folded))
 
     def forget_views(self, owner: str) -> None:
         """Delete ``owner``'s private views (a guest's, when its connection ends: nobody

@@ -18,6 +18,8 @@ from collections import OrderedDict
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from app.server.client_batch import expire as expire_batches
+
 if TYPE_CHECKING:
     from app.server.core import ServerCore
     from app.server.state import Client
@@ -58,6 +60,8 @@ class Housekeeping:
             core.history.prune(int(core.wall_clock() * 1000))
         core.history.commit()  # nothing to do, unless SQLite failed before
         core.registrations.prune()
+        if core.batches:  # draft/multiline: batches left open too long
+            expire_batches(core)
         if core.guarded:
             from app.server.commands.accounts import rename_guests
 

@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 from app import __version__
+from app.server.accounts import MAX_PASSWORD
 from app.server.config import FloodPolicy, ServerConfig
 from app.server.datadir import default_data_dir
 from app.server.guard import LOOPBACK, parse_network, parse_rate
@@ -77,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="accounts one address may create with REGISTER in an hour (127.0.0.1, ::1 and "
         "--exempt ones: any number); 0 for no limit (default: 3)",
+    )
+    parser.add_argument(
+        "--min-password-length",
+        type=int,
+        default=8,
+        metavar="N",
+        help="an account's password (REGISTER) needs at least N characters (default: 8)",
     )
     parser.add_argument(
         "--strict-nicks",
@@ -251,6 +259,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise UsageError(f"--tls-port must be between 0 and 65535, got {args.tls_port}")
     if args.register_limit < 0:
         raise UsageError("--register-limit must be 0 (no limit) or more")
+    if not 1 <= args.min_password_length <= MAX_PASSWORD:
+        raise UsageError(f"--min-password-length must be between 1 and {MAX_PASSWORD}")
     if args.max_connections_per_address < 0:
         raise UsageError("--max-connections-per-address must be 0 (no limit) or more")
     try:
@@ -285,4 +295,5 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         connection_rate_window=window,
         exempt=exempt,
         register_per_hour=args.register_limit,
+        min_password_length=args.min_password_length,
     )

@@ -41,6 +41,7 @@ class Client:
         "last_active",
         "last_message",
         "modes",
+        "monitoring",
         "negotiating",
         "nick",
         "password",
@@ -87,6 +88,7 @@ class Client:
         self.tag_key = 0
         self.modes = ""  # user mode letters, e.g. "io"
         self.away: str | None = None
+        self.monitoring: dict[str, str] | None = None  # MONITOR: folded nick → as sent
         self.channels: dict[str, Channel] = {}
         self.invites: frozenset[str] = _NONE  # folded channel names
         self.connected_at = now

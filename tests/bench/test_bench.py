@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+
+import pytest
 
 from tests.support import ROOT
 
@@ -46,6 +49,22 @@ def test_bench_json_has_latency_and_throughput_for_each_server() -> None:
         assert report["deliveries_per_s"] > 0, kind
         assert report["p50_us"] is not None, kind
     assert {v["verdict"] for v in data["verdicts"]} <= {"PASS", "FAIL", "N/A"}
+
+
+def test_bench_reports_what_client_tags_cost_the_fan_out() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.bench", "server", "--servers", "ours", *TINY],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    figure = next(line for line in lines if line.startswith("tagged fan-out:"))
+    tagged_us, plain_us, ratio = (float(x) for x in re.findall(r"([\d.]+) ?(?:µs|x)", figure))
+    assert "+reply, msgid, time and account" in figure and "100 recipients" in figure
+    assert ratio == pytest.approx(tagged_us / plain_us, rel=0.25)  # both from the same run
+    verdict = next(line for line in lines if "tagged fan-out (+reply, msgid, time, account) vs "
+                   "untagged" in line)
+    assert verdict.split()[0] in ("PASS", "FAIL") and "(target <= 1.3x)" in verdict
 
 
 def test_dcc_bench_moves_the_whole_file_both_ways_and_reports_the_ratio() -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from app.protocol import errors
 from app.protocol.errors import (
     BufferOverflow,
+    InvalidUtf8,
     LineTooLong,
     ProtocolError,
     RemoteProtocolError,
@@ -79,11 +80,10 @@ def test_crlf_split_between_feeds() -> None:
 DECODE_CASES = [
     (b"PING x", "PING x"),
     (b"PRIVMSG #caf\xc3\xa9 :\xe2\x98\x83", "PRIVMSG #caf\u00e9 :\u2603"),
-    # invalid UTF-8 is not an error: each bad byte becomes U+FFFD
-    (b"PRIVMSG #a :\xff\xfe", "PRIVMSG #a :\ufffd\ufffd"),
-    (b"PRIVMSG #a :latin1 caf\xe9!", "PRIVMSG #a :latin1 caf\ufffd!"),
-    (b"PRIVMSG #a :\xc3", "PRIVMSG #a :\ufffd"),
-    (b"@k=\xff PING", "@k=\ufffd PING"),
+    # a tag that is not UTF-8 is dropped, never given U+FFFD (message-tags)
+    (b"@k=\xff PING", "PING"),
+    (b"@a=1;k\xc3=2;+b=\xe9t\xe9;c PING x", "@a=1;c PING x"),
+    (b"@k=\xff", ""),
     (b"", ""),
 ]
 
@@ -91,6 +91,28 @@ DECODE_CASES = [
 @pytest.mark.parametrize(("raw", "text"), DECODE_CASES)
 def test_decode_line(raw: bytes, text: str) -> None:
     assert decode_line(raw) == text
+
+
+# (raw line, the command InvalidUtf8 names, the tags it keeps, the line with U+FFFD)
+NOT_UTF8_CASES = [
+    (b"PRIVMSG #a :\xff\xfe", "PRIVMSG", "", "PRIVMSG #a :\ufffd\ufffd"),
+    (b"privmsg #a :latin1 caf\xe9!", "PRIVMSG", "", "privmsg #a :latin1 caf\ufffd!"),
+    (b"@label=7;k=\xff :me!u@h TOPIC #a :\xc3", "TOPIC", "label=7",
+     "@label=7 :me!u@h TOPIC #a :\ufffd"),
+    (b"@label=7 :s\xe9 NICK x", "NICK", "label=7", "@label=7 :s\ufffd NICK x"),
+    (b"PRIV\xffMSG #a :x", "*", "", "PRIV\ufffdMSG #a :x"),
+    (b"\xff", "*", "", "\ufffd"),
+    (b"  USER \xe9 0 * :r", "USER", "", "  USER \ufffd 0 * :r"),
+]
+
+
+@pytest.mark.parametrize(("raw", "command", "tags", "text"), NOT_UTF8_CASES)
+def test_a_body_that_is_not_utf8_raises_naming_its_command(
+    raw: bytes, command: str, tags: str, text: str
+) -> None:
+    with pytest.raises(InvalidUtf8) as info:
+        decode_line(raw)
+    assert (info.value.command, info.value.tags, info.value.text) == (command, tags, text)
 
 
 def test_utf8_split_across_feeds_decodes_whole() -> None:

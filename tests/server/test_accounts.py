@@ -106,7 +106,7 @@ def test_register_logs_in_and_keeps_only_scram_keys_on_disk(
     client = IrcClient(server.port)
     try:
         client.send("CAP LS 302")
-        offered = client.expect("CAP").params[-1].split()
+        offered = " ".join(m.params[-1] for m in client.sync() if m.command == "CAP").split()
         assert "draft/account-registration=before-connect,custom-account-name" in offered
         assert "sasl=SCRAM-SHA-256,PLAIN" in offered  # PLAIN: loopback
         negotiate(client, "alice")
@@ -147,6 +147,24 @@ def test_register_refusals_name_the_problem(start_server: StartServer) -> None:
             assert client.expect("FAIL").params[:2] == ("REGISTER", code), line
     finally:
         client.close()
+
+
+
+def test_min_password_length_sets_the_password_rule(start_server: StartServer) -> None:
+    for flags, short, enough in (((), "seven77", "eight888"),
+                                 (("--min-password-length", "12"), "elevenchars", "twelve chars")):
+        server = start_server(*flags)
+        client = IrcClient(server.port)
+        try:
+            negotiate(client, "bob")
+            client.send(f"REGISTER * * :{short}")
+            refused = client.expect("FAIL")
+            assert refused.params[:2] == ("REGISTER", "WEAK_PASSWORD"), flags
+            assert str(len(enough)) in refused.params[-1]  # says how long
+            client.send(f"REGISTER * * :{enough}")
+            assert client.expect("REGISTER").params[:2] == ("SUCCESS", "bob"), flags
+        finally:
+            client.close()
 
 
 def test_plain_and_scram_logins_and_what_others_see(start_server: StartServer) -> None:
@@ -229,7 +247,9 @@ def test_plain_is_offered_and_accepted_only_over_tls_or_loopback() -> None:
         wire = Recorder()
         client = core.connect(host, wire.write, wire.close, secure=secure)
         core.receive(client, b"CAP LS 302\r\nCAP REQ sasl\r\nAUTHENTICATE PLAIN\r\n")
-        assert any(offered in line.split() for line in wire.lines()), (host, secure)
+        caps = [cap for line in wire.lines() if " CAP " in line
+                for cap in line.partition(" LS ")[2].lstrip("* :").split()]
+        assert offered in caps, (host, secure)
         accepted = "AUTHENTICATE +" in wire.lines()
         assert accepted == ("PLAIN" in offered), (host, secure)
         if not accepted:

@@ -56,7 +56,7 @@ def test_registration_waits_for_cap_end_after_ls(connect: Connect) -> None:
     client.send("CAP LS 302")
     client.send("NICK alice")
     client.send("USER u 0 * :A")
-    assert numerics(client.sync()) == ["CAP"]
+    assert set(numerics(client.sync())) == {"CAP"}  # CAP LS 302 may take several lines
     client.send("CAP END")
     assert client.sync()[0].command == "001"
 

@@ -271,6 +271,18 @@ def test_names_without_a_channel_ends_with_366(connect: Connect) -> None:
     assert set(numerics(got)) <= {"353", "366"}
 
 
+
+def test_names_of_two_channels_answers_each_in_turn(connect: Connect) -> None:
+    alice, bob = setup_room(connect, "alice", "bob")
+    join(bob, "#other")
+    got = said(alice, "NAMES #room,#other")
+    assert numerics(got) == ["353", "366", "353", "366"]
+    assert [m.params[1:3] for m in got] == [
+        ("=", "#room"), ("#room", "End of /NAMES list"), ("=", "#other"),
+        ("#other", "End of /NAMES list")]
+    assert got[0].params[3].split() == ["@alice", "bob"] and got[2].params[3] == "@bob"
+
+
 # ------------------------------------------------------------------ LIST
 def test_list_with_no_channels_is_just_start_and_end(connect: Connect) -> None:
     alice = connect("alice")
@@ -351,6 +363,25 @@ def test_kick_errors_403_442_441(connect: Connect) -> None:
     assert numerics(said(bob, "KICK #nowhere alice")) == ["403"]
     assert numerics(said(bob, "KICK #room alice")) == ["442"]
     got = said(alice, "KICK #room bob")
+    assert numerics(got) == ["441"] and got[0].params[:3] == ("alice", "bob", "#room")
+
+
+
+def test_kicking_someone_who_already_left_is_441(connect: Connect) -> None:
+    alice, bob, carol = setup_room(connect, "alice", "bob", "carol")
+    assert [m.command for m in said(alice, "KICK #room bob")] == ["KICK"]
+    got = said(alice, "KICK #room bob")
+    assert numerics(got) == ["441"] and got[0].params[:3] == ("alice", "bob", "#room")
+    said(carol, "PART #room")
+    alice.sync()
+    assert numerics(said(alice, "KICK #room carol,carol")) == ["441", "441"]
+    join(bob, "#room")
+    alice.sync()
+    got = said(alice, "KICK #room bob,bob")  # the second one: already gone
+    assert numerics(got) == ["KICK", "441"]
+    bob.send("QUIT")
+    bob.until_closed()
+    got = said(alice, "KICK #room bob")  # left the server too
     assert numerics(got) == ["441"] and got[0].params[:3] == ("alice", "bob", "#room")
 
 

@@ -235,3 +235,15 @@ def test_help_names_the_default_data_folder() -> None:
     done = subprocess.run([sys.executable, "-m", "app.server", "--help"], cwd=ROOT,
                           capture_output=True, text=True, timeout=TIMEOUT, check=True)
     assert "chatbox/servers/PORT" in " ".join(done.stdout.split())
+    assert "--min-password-length N" in done.stdout
+
+
+def test_min_password_length_must_be_usable(tmp_path: Path) -> None:
+    for value in ("0", "301"):
+        done = subprocess.run(
+            [sys.executable, "-m", "app.server", "--port", "0", "--data-dir", str(tmp_path),
+             "--min-password-length", value],
+            cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT,
+        )
+        assert done.returncode == 2 and "--min-password-length" in done.stderr, done.stderr
+

@@ -75,3 +75,33 @@ def test_a_file_of_before_views_is_upgraded_and_keeps_its_rooms(tmp_path: Path) 
     assert len(store.latest("@frank gina", 10)) == len(store.latest("@gina frank", 10)) == 1
     store.close()
     assert HistoryStore(path).latest("#room", 10)[0].msgid == "c1"  # upgraded once
+
+
+def test_a_renamed_channels_messages_move_with_their_lines(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    store.add("a", "#old", 5, ":x!u@h PRIVMSG #Old :hello #old")
+    store.add("b", "#old", 6, ":x!u@h TAGMSG #old")
+    store.add("c", "#other", 7, ":x!u@h PRIVMSG #other :stays")
+    store.autocommit = False
+    store.add("d", "#old", 8, ":x!u@h NOTICE #old :still queued")
+    store.move_channel("#old", "#new", "#New")
+    assert store.latest("#old", 10) == []
+    assert [m.line for m in store.latest("#new", 10)] == [
+        ":x!u@h PRIVMSG #New :hello #old", ":x!u@h TAGMSG #New", ":x!u@h NOTICE #New :still queued"]
+    assert [m.line for m in store.latest("#other", 10)] == [":x!u@h PRIVMSG #other :stays"]
+    store.close()
+    assert [m.msgid for m in HistoryStore(tmp_path / "history.sqlite3").latest("#new", 10)] == [
+        "a", "b", "d"]
+
+
+def test_targets_count_the_limit_from_the_first_timestamp() -> None:
+    store = HistoryStore()
+    for i, key in enumerate(["#a", "@me b", "#c", "@me d", "#a"]):
+        store.add(f"m{i}", key, 100 + i, f":x PRIVMSG {key[-1]} :{i}")
+    everything = [("@me b", 101), ("#c", 102), ("@me d", 103), ("#a", 104)]
+    assert store.targets(["#a", "#c"], "@me", 0, 1000, 10) == everything
+    assert store.targets(["#a", "#c"], "@me", 0, 1000, 2) == everything[:2]
+    assert store.targets(["#a", "#c"], "@me", 1000, 0, 2) == everything[2:]
+    assert store.targets(["#a", "#c"], "@me", 100, 104, 10) == [
+        ("@me b", 101), ("#c", 102), ("@me d", 103)]  # both ends excluded
+    assert store.targets(["#c"], None, 0, 1000, 10) == [("#c", 102)]

@@ -77,6 +77,27 @@ def test_message_to_oneself_is_delivered_without_the_label(connect: Connect) -> 
     assert [m.tags.get("label") for m in got if "label" in m.tags] == ["s1"]
 
 
+
+def test_labeled_unknown_command_gets_a_labeled_421(connect: Connect) -> None:
+    alice = connect("alice", caps=LABELED)
+    got = said(alice, "@label=u1 FROBNICATE now")
+    assert [(m.command, m.params[1:2], m.tags.get("label")) for m in got] == [
+        ("421", ("FROBNICATE",), "u1")]
+
+
+def test_labeled_commands_before_registration_get_labeled_421_and_451(
+    connect: Connect,
+) -> None:
+    client = connect()
+    client.send("CAP LS 302")
+    client.send("CAP REQ :labeled-response batch")
+    client.expect("CAP", where=lambda m: m.param(1) == "ACK")
+    for line, numeric in (("@label=p1 FROBNICATE", "421"), ("@label=p2 WHOIS x", "451")):
+        client.send(line)
+        reply = client.read()
+        assert (reply.command, reply.tags.get("label")) == (numeric, line[7:9]), line
+
+
 # ------------------------------------------------------------------ setname
 def test_setname_goes_to_oneself_and_channel_members_with_the_cap(connect: Connect) -> None:
     alice = connect("alice", caps=("setname",))

@@ -166,9 +166,9 @@ def test_bare_lf_crlf_nul_and_invalid_utf8_never_break_the_server(connect: Conne
     assert bob.expect("PRIVMSG").params[1] == "crlf"
     alice.send_raw(b"PRIVMSG #room :nul\x00byte\r\n")
     assert [m.command for m in alice.sync()] == ["400"]
-    alice.send_raw(b"PRIVMSG #room :caf\xe9 \xff\xfe\r\n")
-    text = bob.expect("PRIVMSG").params[1]
-    assert text.startswith("caf\ufffd")
+    alice.send_raw(b"PRIVMSG #room :caf\xe9 \xff\xfe\r\n")  # UTF8ONLY: refused, not relayed
+    assert [m.params[:2] for m in alice.sync()] == [("PRIVMSG", "INVALID_UTF8")]
+    assert bob.sync() == []
     alice.send_raw(b"\r\n\n   \r\n")
     assert alice.sync() == []
     assert_still_chatting(alice, bob)

@@ -135,7 +135,7 @@ def test_tagmsg_reaches_only_message_tags_clients_with_its_client_tags(
     bob = connect("bob", caps=("message-tags",))
     carol = connect("carol")
     in_room(alice, bob, carol)
-    assert said(alice, "@+draft/react=\U0001f44d TAGMSG #room") == []
+    assert said(alice, "@+draft/reply=m1;+draft/react=\U0001f44d TAGMSG #room") == []
     got = bob.sync()
     assert [(m.command, m.params) for m in got] == [("TAGMSG", ("#room",))]
     assert got[0].tags.get("+draft/react") == "\U0001f44d"

@@ -219,6 +219,20 @@ def test_empty_key_or_key_with_spaces_is_refused(connect: Connect) -> None:
     assert only(join(bob), "JOIN")[0].params == ("#room",)
 
 
+
+def test_a_too_long_key_is_refused_with_696(connect: Connect) -> None:
+    alice, = setup_room(connect, "alice")
+    long_key = "k" * 24  # RFC 2812: 1 to 23 characters
+    got = mode(alice, f"#room +k {long_key}")
+    assert only(got, "MODE") == []
+    (refusal,) = got
+    assert refusal.command == "696"  # <client> <target> <mode char> <parameter> :<text>
+    assert refusal.params[:4] == ("alice", "#room", "k", long_key) and refusal.params[4]
+    assert "k" not in channel_modes(alice)[0]
+    assert only(mode(alice, f"#room +k {long_key[:23]}"), "MODE")[0].params == (
+        "#room", "+k", long_key[:23])
+
+
 # ------------------------------------------------------------------ +l
 def test_limit_turns_away_joiners_when_full_471(connect: Connect) -> None:
     alice, _ = setup_room(connect, "alice", "bob")

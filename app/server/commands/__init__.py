@@ -10,8 +10,14 @@ from app.server.commands import (
     history,
     messaging,
     modes,
+    monitor,
+    multiline,
+    presence,
     queries,
+    read_marker,
+    redaction,
     registration,
+    rename,
 )
 
 if TYPE_CHECKING:
@@ -25,4 +31,10 @@ COMMANDS: dict[str, Handler] = {
     **queries.COMMANDS,
     **history.COMMANDS,
     **accounts.COMMANDS,
+    **rename.COMMANDS,
+    **redaction.COMMANDS,
+    **read_marker.COMMANDS,
+    **monitor.COMMANDS,
+    **multiline.COMMANDS,
+    **presence.COMMANDS,
 }

@@ -25,6 +25,7 @@ from app.protocol.message import Message, format_line
 from app.protocol.names import is_valid_nick
 from app.protocol.sasl import Reassembler, SaslError, encode, parse_plain
 from app.server.accounts import MECHANISM, AccountError, ScramInfo
+from app.server.commands.monitor import with_watchers
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -212,6 +213,7 @@ def login(core: ServerCore, client: Client, account: str, *, sasl: bool = True) 
     client.account = account
     if client.has_views:  # what this connection said and heard as a guest stays its own
         core.history.move_views(guest, core.owner(client))
+    core.read_markers.adopt(guest, core.owner(client))
     core.guarded.pop(client, None)
     # The address's own count stays: logging in to one's own account between guesses at
     # others' must not buy more guesses.
@@ -229,7 +231,8 @@ def login(core: ServerCore, client: Client, account: str, *, sasl: bool = True) 
 
 def _announce_account(core: ServerCore, client: Client) -> None:
     peers = [c for c in core.common_peers(client, include_self=True) if "account-notify" in c.caps]
-    core.fanout(peers, format_line(client.prefix, "ACCOUNT", (client.account or "*",)))
+    core.fanout(with_watchers(core, client, "account-notify", peers),
+                format_line(client.prefix, "ACCOUNT", (client.account or "*",)))
 
 
 def grant_oper(core: ServerCore, client: Client) -> None:
@@ -238,7 +241,8 @@ def grant_oper(core: ServerCore, client: Client) -> None:
     oper = bool(client.account) and irc_lower(client.account or "") in folded
     if oper and core.set_user_mode(client, "o", True):
         core.reply(client, rpl.RPL_YOUREOPER, "You are now an IRC operator")
-        core.send(client, format_line(client.prefix, "MODE", (client.nick, "+o")))
+        core.fanout((client,), format_line(client.prefix, "MODE", (client.nick, "+o")),
+                    account=client.account)
 
 
 # ------------------------------------------------------------------ protected nicks

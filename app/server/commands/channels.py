@@ -9,6 +9,8 @@ from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
 from app.protocol.names import is_channel_name, is_valid_channel, mask_matches
+from app.server.commands.presence import implicit_names
+from app.server.commands.read_marker import send_join_marker
 from app.server.commands.welcome import CHANLIMIT, KICKLEN, TOPICLEN
 from app.server.state import Channel
 
@@ -122,12 +124,15 @@ def join(core: ServerCore, client: Client, name: str, key: str) -> None:
                     trailing=True),
         account=account,
     )
+    send_join_marker(core, client, channel)  # draft/read-marker: after JOIN, before 366
     if client.away is not None:
         notify = [m for m in channel.members if m is not client and "away-notify" in m.caps]
-        core.fanout(notify, format_line(client.prefix, "AWAY", (client.away,), trailing=True))
+        core.fanout(notify, format_line(client.prefix, "AWAY", (client.away,), trailing=True),
+                    account=account)
     if channel.topic:
         send_topic(core, client, channel)
-    send_names(core, client, channel)
+    if implicit_names(client):  # not with no-implicit-names
+        send_names(core, client, channel)
 
 
 # ------------------------------------------------------------------ PART
@@ -178,6 +183,7 @@ def handle_topic(core: ServerCore, client: Client, msg: Message) -> None:
     core.fanout(
         channel.members,
         format_line(client.prefix, "TOPIC", (channel.name, channel.topic), trailing=True),
+        account=client.account,
     )
 
 
@@ -270,13 +276,11 @@ def handle_kick(core: ServerCore, client: Client, msg: Message) -> None:
             )
             return
         target = core.find_nick(nick)
-        if target is None:
-            core.reply(client, rpl.ERR_NOSUCHNICK, nick, "No such nick/channel")
-        elif target not in channel.members:
-            core.reply(
+        if target is None or target not in channel.members:  # left it, or even the server:
+            core.reply(  # KICK's numerics (RFC 2812, modern-irc) have 441, not 401
                 client,
                 rpl.ERR_USERNOTINCHANNEL,
-                target.nick,
+                nick if target is None else target.nick,
                 channel.name,
                 "They aren't on that channel",
             )
@@ -286,6 +290,7 @@ def handle_kick(core: ServerCore, client: Client, msg: Message) -> None:
                 format_line(
                     client.prefix, "KICK", (channel.name, target.nick, reason), trailing=True
                 ),
+                account=client.account,
             )
             core.remove_member(channel, target)
             log.info("kick %s %s by %s", target.nick, channel.name, client.nick)
@@ -319,7 +324,7 @@ def handle_invite(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.RPL_AWAY, target.nick, target.away)
     line = format_line(client.prefix, "INVITE", (target.nick, channel.name))
     notify = [m for m in channel.members if m is not client and "invite-notify" in m.caps]
-    core.fanout([target, *notify], line)
+    core.fanout([target, *notify], line, account=client.account)
 
 
 COMMANDS: dict[str, Handler] = {

@@ -6,8 +6,8 @@ HELP_TOPICS: dict[str, tuple[str, ...]] = {
     "*": (
         "Chatbox IRC server help.",
         "Commands: ADMIN AWAY CAP HELP INFO INVITE ISON JOIN KICK KILL LINKS LIST LUSERS",
-        "MODE MOTD NAMES NICK NOTICE OPER PART PASS PING PRIVMSG QUIT SETNAME TAGMSG",
-        "TIME TOPIC USER USERHOST VERSION WHO WHOIS WHOWAS.",
+        "MODE MONITOR MOTD NAMES NICK NOTICE OPER PART PASS PING PRIVMSG QUIT SETNAME TAGMSG",
+        "TIME TOPIC USER USERHOST VERSION WALLOPS WHO WHOIS WHOWAS.",
         "Type HELP <command> for more about one command.",
     ),
     "JOIN": ("JOIN <#channel>[,<#channel>] [<key>[,<key>]]", "Joins channels; JOIN 0 leaves all."),
@@ -19,7 +19,7 @@ HELP_TOPICS: dict[str, tuple[str, ...]] = {
     "MODE": (
         "MODE <target> [<modes> [<params>]]",
         "Channel modes: o v (members), b e I (lists), k l (key, limit), i m n s t.",
-        "User modes: i (invisible), w (wallops), o (operator, through OPER only).",
+        "User modes: i (invisible), w (wallops), B (bot), o (operator, through OPER only).",
     ),
     "KICK": ("KICK <#channel> <nick>[,<nick>] [:<reason>]", "Removes members (ops only)."),
     "INVITE": ("INVITE <nick> <#channel>", "Invites a user; lets them past +i and +l."),
@@ -31,5 +31,11 @@ HELP_TOPICS: dict[str, tuple[str, ...]] = {
     "NAMES": ("NAMES [<#channel>[,...]]", "Lists the members of channels."),
     "OPER": ("OPER <name> <password>", "Become an IRC operator."),
     "KILL": ("KILL <nick> :<reason>", "Disconnects a user (operators only)."),
+    "WALLOPS": ("WALLOPS :<text>", "Sends text to every user with mode +w (operators only)."),
+    "MONITOR": (
+        "MONITOR {+|-} <nick>[,<nick>] | MONITOR {C|L|S}",
+        "Tells you when nicks come online and go offline: + adds, - removes, C clears,",
+        "L lists, S shows who is online.",
+    ),
     "QUIT": ("QUIT [:<reason>]", "Leaves the server."),
 }

@@ -2,7 +2,8 @@
 
 References are ``msgid=…`` or ``timestamp=YYYY-MM-DDThh:mm:ss.sssZ`` (``*`` for LATEST);
 replies come in a ``chathistory`` batch (``draft/chathistory-targets`` for TARGETS), with
-each message's original time and msgid. Private history is read from the asker's own view
+each message's original time and msgid; reactions (TAGMSG) only for a client with
+draft/event-playback (app/server/playback.py). Private history is read from the asker's own view
 (its account's, or for a guest its connection's: app/server/history.py), so a nick taken
 over never shows what its earlier holder said or heard. When SQLite fails, the answer is
 ``FAIL CHATHISTORY MESSAGE_ERROR`` and the server goes on.
@@ -16,7 +17,10 @@ from typing import TYPE_CHECKING
 
 from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
+from app.protocol.multiline_check import is_encoded
 from app.server.history import Stored, format_ms, parse_time, view_key
+from app.server.multiline_delivery import replay
+from app.server.playback import reader
 from app.server.state import TAG_MESSAGE_TAGS
 
 if TYPE_CHECKING:
@@ -79,30 +83,31 @@ def _messages(
     if key is None:
         fail(core, client, "INVALID_TARGET", sub, name)
         return
-    history = core.history
-    points = []
+    history = reader(core.history, client)  # draft/event-playback: TAGMSG or not
+    refs = []
     for ref in params[1:]:
-        point = _point(core, key, ref, allow_star=sub == "LATEST")
-        if point is None:
+        bounds = _bounds(core, key, ref, allow_star=sub == "LATEST")
+        if bounds is None:
             fail(core, client, "INVALID_PARAMS", sub, ref)
             return
-        points.append(point)
+        refs.append(bounds)
+    (low, high), (end_low, end_high) = refs[0], refs[-1]
     if sub == "LATEST":
-        found = history.latest(key, limit, after=points[0])
+        found = history.latest(key, limit, after=high)
     elif sub == "BEFORE":
-        found = history.before(key, points[0], limit)
+        found = history.before(key, low, limit)
     elif sub == "AFTER":
-        found = history.after(key, points[0], limit)
-    elif sub == "AROUND":
-        ms, seq = points[0]
-        before = history.before(key, points[0], limit // 2)
-        found = before + history.after(key, (ms, seq - 1), limit - len(before))
-    else:  # BETWEEN: from the first reference towards the second, both excluded
-        start, end = points
-        if start <= end:
-            found = [m for m in history.after(key, start, limit) if m.point < end]
-        else:
-            found = [m for m in history.before(key, start, limit) if m.point > end]
+        found = history.after(key, high, limit)
+    elif sub == "AROUND":  # the one subcommand the spec does not make exclusive: the
+        # message(s) at the reference are its centre, as for a msgid
+        before = history.before(key, low, limit // 2)
+        found = before + history.after(key, (low[0], low[1] - 1), limit - len(before))
+    elif high < end_low:  # BETWEEN forwards: from the first reference, both excluded
+        found = [m for m in history.after(key, high, limit) if m.point < end_low]
+    elif low > end_high:  # BETWEEN backwards
+        found = [m for m in history.before(key, low, limit) if m.point > end_high]
+    else:  # BETWEEN a moment and itself: nothing lies strictly between
+        found = []
     _send_batch(core, client, name, found)
 
 
@@ -117,16 +122,24 @@ def _target_key(core: ServerCore, client: Client, name: str) -> str | None:
     return view_key(core.owner(client), irc_lower(name))
 
 
-def _point(core: ServerCore, key: str, ref: str, *, allow_star: bool) -> tuple[int, int] | None:
-    """(ms, seq) of a reference; timestamps sit between messages, msgids on them."""
+Point = tuple[int, int]  # (ms, seq): a stored message's place in time
+LAST_SEQ = 1 << 62  # after every message of one millisecond
+
+
+def _bounds(core: ServerCore, key: str, ref: str, *, allow_star: bool
+            ) -> tuple[Point, Point] | None:
+    """A reference as (low, high): what is before ``low`` or after ``high`` excludes it. A
+    msgid is one message (low == high); a timestamp covers its whole millisecond, so a
+    message sent at exactly that time is on neither side (the spec's "excluding")."""
     if ref == "*" and allow_star:
-        return (-1, -1)
+        return (-1, -1), (-1, -1)
     kind, _, value = ref.partition("=")
     if kind == "timestamp":
         ms = parse_time(value)
-        return None if ms is None else (ms, 0)
+        return None if ms is None else ((ms, 0), (ms, LAST_SEQ))
     if kind == "msgid" and value:
-        return core.history.locate(key, value)
+        point = core.history.locate(key, value)
+        return None if point is None else (point, point)
     return None
 
 
@@ -135,6 +148,9 @@ def _send_batch(core: ServerCore, client: Client, target: str, found: list[Store
     out = [format_line(core.name, "BATCH", (f"+{ref}", "chathistory", target))]
     tagged = client.tag_key & TAG_MESSAGE_TAGS
     for message in found:
+        if is_encoded(message.line):  # draft/multiline: one message of several lines
+            out += replay(core, client, ref, message)
+            continue
         tags = [f"batch={ref}", f"time={message.time_text}", f"msgid={message.msgid}"]
         if message.tags and tagged:
             tags.append(message.tags)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.protocol import numerics as rpl
-from app.protocol.message import Message, format_line, serialize_tags
+from app.protocol.message import Message, format_line
+from app.server.client_tags import is_reaction, refusal, relayed
 from app.server.commands.channels import is_banned
+from app.server.commands.monitor import with_watchers
+from app.server.commands.presence import away_text
 from app.server.commands.welcome import AWAYLEN
 from app.server.history import format_ms
 
@@ -43,10 +46,16 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
         return
     text = "" if tagmsg else params[1]
     client_tags = ""
+    stored = not tagmsg  # a TAGMSG is history only as a reaction (app/server/client_tags.py)
     if msg.tags:
-        only_client = {k: v for k, v in msg.tags.items() if k[:1] == "+"}
-        if only_client:
-            client_tags = serialize_tags(only_client)
+        client_tags = relayed(msg.tags, msg.raw_tags)
+        if client_tags:
+            refused = refusal(msg.tags)
+            if refused is not None:  # nothing relayed, nothing stored
+                core.send(client, format_line(core.name, "FAIL", (
+                    command, "INVALID_TAG_VALUE", *refused), trailing=True))
+                return
+            stored = stored or is_reaction(msg.tags)
     client.last_message = core.clock()
     echo = "echo-message" in client.caps
     for target in params[0].split(",")[:4]:
@@ -84,8 +93,9 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
                 ]
             else:
                 recipients = members
-            if not status:  # a message to the ops only is not the room's history
-                core.history.add(msgid, channel.folded, ms, line, client_tags)
+            if stored and not status:  # a message to the ops only is not the room's history
+                core.history.add(msgid, channel.folded, ms, line, client_tags,
+                                 sender=core.owner(client))
             core.fanout(
                 recipients,
                 line,
@@ -113,16 +123,18 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             (user.nick, text) if not tagmsg else (user.nick,),
             trailing=not tagmsg,
         )
-        core.store_private(msgid, client, user, ms, line, client_tags)
+        if stored:
+            core.store_private(msgid, client, user, ms, line, client_tags)
         if user is client:
-            # Delivered once, without a label; a labeled sender with echo-message also
-            # gets its labeled echo (IRCv3 labeled-response).
+            # The delivery, without a label; with echo-message the echo follows, the same
+            # msgid (labeled-response: only "the acknowledgment sent with echo-message" has
+            # the label; ergo and solanum send both). History keeps it once, in one view.
             with core.unlabeled(client):
                 core.fanout(
                     (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
                     time_text=stamp, account=client.account,
                 )
-            if echo and core.is_labeled(client):
+            if echo:
                 core.fanout(
                     (client,), line, msgid=msgid, client_tags=client_tags, only_tagged=tagmsg,
                     time_text=stamp, account=client.account,
@@ -145,7 +157,7 @@ def _may_speak(channel: Channel, client: Client) -> bool:
 
 
 def handle_away(core: ServerCore, client: Client, msg: Message) -> None:
-    text = msg.param(0)[:AWAYLEN]
+    text = away_text(msg.param(0), AWAYLEN)  # before registration too, with draft/pre-away
     if text:
         client.away = text
         core.reply(client, rpl.RPL_NOWAWAY, "You have been marked as being away")
@@ -155,7 +167,7 @@ def handle_away(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.RPL_UNAWAY, "You are no longer marked as being away")
         line = format_line(client.prefix, "AWAY", ())
     peers = [c for c in core.common_peers(client, include_self=False) if "away-notify" in c.caps]
-    core.fanout(peers, line)
+    core.fanout(with_watchers(core, client, "away-notify", peers), line, account=client.account)
 
 
 COMMANDS: dict[str, Handler] = {

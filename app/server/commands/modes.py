@@ -1,4 +1,4 @@
-"""MODE for channels (+o +v +t +n +i +k +l +m +s +b +e +I) and for users (+i +o +w)."""
+"""MODE for channels (+o +v +t +n +i +k +l +m +s +b +e +I) and for users (+i +o +w +B)."""
 
 from __future__ import annotations
 
@@ -181,6 +181,7 @@ def change_channel_modes(
         core.fanout(
             channel.members,
             format_line(client.prefix, "MODE", (channel.name, *_modestring(applied))),
+            account=client.account,
         )
 
 
@@ -233,7 +234,7 @@ def change_user_modes(core: ServerCore, client: Client, modestring: str) -> None
     for letter in modestring:
         if letter in "+-":
             sign = letter
-        elif letter in "iw" or (letter == "o" and sign == "-"):  # +o only through OPER
+        elif letter in "iwB" or (letter == "o" and sign == "-"):  # +o only through OPER
             if core.set_user_mode(client, letter, sign == "+"):
                 changed.append((sign, letter, None))
         elif letter == "o":
@@ -243,7 +244,9 @@ def change_user_modes(core: ServerCore, client: Client, modestring: str) -> None
     if unknown:
         core.reply(client, rpl.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if changed:
-        core.send(client, format_line(client.nick, "MODE", (client.nick, *_modestring(changed))))
+        core.fanout((client,), format_line(client.nick, "MODE",
+                                           (client.nick, *_modestring(changed))),
+                    account=client.account)
 
 
 COMMANDS: dict[str, Handler] = {"MODE": handle_mode}

@@ -15,6 +15,7 @@ from app.protocol.message import Message, format_line
 from app.protocol.names import is_channel_name, mask_matches
 from app.server.commands.channels import need_params, prefix_of
 from app.server.commands.help import HELP_TOPICS
+from app.server.commands.presence import bot_flag, send_whois_bot
 from app.server.commands.welcome import send_isupport, send_lusers, send_motd
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def _who_line(
         flags += "*"
     if channel is not None:
         flags += prefix_of(channel.members.get(target, ""), "multi-prefix" in client.caps)
+    flags += bot_flag(target)
     chan = channel.name if channel is not None else "*"
     if not whox:
         core.reply(
@@ -159,6 +161,7 @@ def handle_whois(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.RPL_WHOISSECURE, target.nick, "is using a secure connection")
     if target.account:
         core.reply(client, rpl.RPL_WHOISACCOUNT, target.nick, target.account, "is logged in as")
+    send_whois_bot(core, client, target)
     idle = int(core.clock() - target.last_message)
     signon = int(core.wall_clock() - (core.clock() - target.connected_at))
     core.reply(
@@ -296,7 +299,8 @@ def handle_oper(core: ServerCore, client: Client, msg: Message) -> None:
         log.info("failed OPER %s by %s", name, client.prefix)
         return
     if core.set_user_mode(client, "o", True):
-        core.send(client, format_line(client.nick, "MODE", (client.nick, "+o")))
+        core.fanout((client,), format_line(client.nick, "MODE", (client.nick, "+o")),
+                    account=client.account)
     core.reply(client, rpl.RPL_YOUREOPER, "You are now an IRC operator")
     log.info("oper %s as %s", client.prefix, name)
 
@@ -312,8 +316,9 @@ def handle_kill(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, rpl.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
         return
     reason = f"Killed ({client.nick} ({msg.params[1]}))"
-    core.send(
-        target, format_line(client.prefix, "KILL", (target.nick, msg.params[1]), trailing=True)
+    core.fanout(
+        (target,), format_line(client.prefix, "KILL", (target.nick, msg.params[1]), trailing=True),
+        account=client.account,
     )
     core.quit(target, reason, error=f"Closing Link: {target.host} ({reason})")
     log.info("kill %s by %s", target.nick, client.nick)

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 from app.protocol import numerics as rpl
 from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
+from app.protocol.multiline_check import CAP_VALUE as MULTILINE_CAP_VALUE
 from app.protocol.names import USERLEN, is_valid_nick
 from app.server.commands.accounts import cap_value, grant_oper, guard_nick, reserved
+from app.server.commands.monitor import with_watchers
 from app.server.commands.welcome import REALNAMELEN, send_welcome
 
 if TYPE_CHECKING:
@@ -28,18 +30,29 @@ CAPABILITIES: dict[str, str] = {
     "batch": "",
     "cap-notify": "",
     "draft/account-registration": "before-connect,custom-account-name",
+    "draft/channel-rename": "",
     "draft/chathistory": "",
+    "draft/event-playback": "",
+    "draft/message-redaction": "",
+    "draft/multiline": MULTILINE_CAP_VALUE,
+    "draft/no-implicit-names": "",
+    "draft/pre-away": "",
+    "draft/read-marker": "",
     "echo-message": "",
     "extended-join": "",
+    "extended-monitor": "",
     "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",
     "multi-prefix": "",
+    "no-implicit-names": "",
     "sasl": "",  # the value (mechanisms) depends on the connection: accounts.cap_value
     "server-time": "",
     "setname": "",
     "userhost-in-names": "",
 }
+# Acknowledged when asked for, never offered: another name of a capability we offer.
+UNADVERTISED_CAPABILITIES = frozenset({"soju.im/no-implicit-names"})
 
 _USERNAME_BAD = re.compile(r"[^A-Za-z0-9._\-]")
 
@@ -66,7 +79,10 @@ def handle_cap(core: ServerCore, client: Client, msg: Message) -> None:
             client.negotiating = True
         requested = msg.param(1)
         items = requested.split()
-        ok = bool(items) and all(item.removeprefix("-") in CAPABILITIES for item in items)
+        ok = bool(items) and all(
+            (name := item.removeprefix("-")) in CAPABILITIES or name in UNADVERTISED_CAPABILITIES
+            for item in items
+        )
         if not ok:
             core.send(
                 client, format_line(core.name, "CAP", (target, "NAK", requested), trailing=True)
@@ -173,6 +189,7 @@ def change_nick(core: ServerCore, client: Client, nick: str) -> None:
         format_line(old_prefix, "NICK", (nick,)),
         account=client.account,
     )
+    core.monitors.renamed(core, client, old_prefix.partition("!")[0])
     log.info("nick #%d %s is now %s", client.id, old_prefix.partition("!")[0], nick)
 
 
@@ -252,7 +269,9 @@ def handle_setname(core: ServerCore, client: Client, msg: Message) -> None:
         return
     client.realname = realname
     recipients = [c for c in core.common_peers(client, include_self=True) if "setname" in c.caps]
-    core.fanout(recipients, format_line(client.prefix, "SETNAME", (realname,), trailing=True))
+    core.fanout(with_watchers(core, client, "setname", recipients),
+                format_line(client.prefix, "SETNAME", (realname,), trailing=True),
+                account=client.account)
 
 
 COMMANDS: dict[str, Handler] = {

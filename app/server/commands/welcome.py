@@ -10,6 +10,9 @@ from app.protocol import numerics as rpl
 from app.protocol.isupport import ISUPPORT_TRAILER, format_isupport
 from app.protocol.message import format_line
 from app.protocol.names import CHANNELLEN, CHANTYPES, NICKLEN, USERLEN
+from app.server.client_tags import CLIENTTAGDENY
+from app.server.commands.monitor import MONITOR_LIMIT
+from app.server.commands.presence import BOT_MODE
 
 if TYPE_CHECKING:
     from app.server.core import ServerCore
@@ -21,7 +24,7 @@ TOPICLEN = 390
 REALNAMELEN = 100
 CHANLIMIT = 100
 MAXLIST = 100
-USER_MODES = "iow"
+USER_MODES = "Biow"
 CHANNEL_MODES = "beIiklmnostv"
 CHANNEL_PARAM_MODES = "beIklov"
 
@@ -29,18 +32,21 @@ CHANNEL_PARAM_MODES = "beIklov"
 def isupport_tokens(core: ServerCore) -> dict[str, str | None]:
     return {
         "AWAYLEN": str(AWAYLEN),
+        "BOT": BOT_MODE,
         "CASEMAPPING": "rfc1459",
         "CHANLIMIT": f"{CHANTYPES}:{CHANLIMIT}",
         "CHATHISTORY": "100",
         "CHANMODES": "beI,k,l,imnst",
         "CHANNELLEN": str(CHANNELLEN),
         "CHANTYPES": CHANTYPES,
+        "CLIENTTAGDENY": CLIENTTAGDENY,  # "": every client tag is relayed
         "ELIST": "U",
         "EXCEPTS": "e",
         "INVEX": "I",
         "KICKLEN": str(KICKLEN),
         "MAXLIST": f"beI:{MAXLIST}",
         "MODES": "4",
+        "MONITOR": str(MONITOR_LIMIT),
         "MSGREFTYPES": "msgid,timestamp",
         "NETWORK": core.config.network,
         "NICKLEN": str(NICKLEN),
