@@ -72,7 +72,7 @@ class Outgoing:
         return "\r\n".join(out) + "\r\n"
 
     def as_lines(self, tag_key: int) -> str:
-        out = []
+        out: list[str] = []
         for body, (text, _) in zip(self.bodies, self.lines, strict=True):
             if text:  # "Servers MUST NOT send blank lines" to these
                 out.append(_tagged(self.tags(tag_key, msgid=not out), body))
@@ -194,7 +194,7 @@ def replay(core: ServerCore, client: Client, batch_ref: str, message: Stored) ->
                 for line, concat in lines]
         out.append(f"@batch={batch_ref} " + format_line(source, "BATCH", (f"-{ref}",)))
         return out
-    out: list[str] = []
+    out = []
     for line, _ in lines:
         if line:
             msgid = [] if out else [f"msgid={message.msgid}"]
