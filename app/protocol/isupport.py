@@ -35,3 +35,14 @@ def parse_prefix(value: str) -> tuple[str, str]:
         return "", ""
     modes, _, prefixes = value[1:].partition(")")
     return modes, prefixes[: len(modes)]
+
+
+def tag_denied(clienttagdeny: str | None, name: str) -> bool:
+    """Whether ISUPPORT's ``CLIENTTAGDENY`` value refuses the client tag ``name`` (without its
+    ``+``): ``*`` refuses all but the ``-name`` exceptions; otherwise the names listed."""
+    if not clienttagdeny:
+        return False
+    items = [item.strip().removeprefix("+") for item in clienttagdeny.split(",")]
+    if "*" in items:
+        return f"-{name}" not in items and f"-+{name}" not in items
+    return name in items

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.protocol.isupport import tag_denied
+
 REPLY_TAGS = ("+draft/reply", "+reply")
 REACT_TAGS = ("+draft/react", "+react")
 UNREACT_TAGS = ("+draft/unreact", "+unreact")
@@ -59,17 +61,6 @@ def reaction_of(tags: Mapping[str, str] | None) -> ReactionTags | None:
     if not parent or not text or len(text.encode("utf-8", "replace")) > MAX_REACTION_BYTES:
         return None
     return ReactionTags(parent, text, unreact is not None)
-
-
-def tag_denied(clienttagdeny: str | None, name: str) -> bool:
-    """Whether ISUPPORT's ``CLIENTTAGDENY`` value refuses the client tag ``name`` (without its
-    ``+``): ``*`` refuses all but the ``-name`` exceptions; otherwise the names listed."""
-    if not clienttagdeny:
-        return False
-    items = [item.strip().removeprefix("+") for item in clienttagdeny.split(",")]
-    if "*" in items:
-        return f"-{name}" not in items and f"-+{name}" not in items
-    return name in items
 
 
 def reply_tags(parent: str, clienttagdeny: str | None = None) -> dict[str, str]:

@@ -1,13 +1,13 @@
 """Client-initiated batches (IRCv3 client-batch) for draft/multiline: each connection's one
 open batch, the answer to a refused one, its time limit and what it costs.
 
-``core.batches`` maps a client to its :class:`OpenBatch`: one that collects lines, or one
-refused (a tombstone, ``collector`` None) whose remaining lines and ``BATCH -ref`` are
-ignored in silence, so one broken batch gets one ``FAIL``. Either kind goes at its
-``deadline``: an open batch then gets ``FAIL BATCH TIMEOUT <ref>`` ("all past and future
-messages in this batch will be ignored"), so a batch never closed holds at most the
-multiline limits, for at most :data:`TIMEOUT_S`. Nothing of a refused batch is delivered or
-stored.
+``core.batches`` maps a client to its :class:`OpenBatch`: the batch it has open, if any,
+and the references of the last batches refused (at most :data:`MAX_IGNORED`), whose
+remaining lines, nested BATCHes and ``BATCH -ref`` are ignored in silence, so one broken
+batch gets one ``FAIL``. At its ``deadline`` an open batch gets ``FAIL BATCH TIMEOUT <ref>``
+("all past and future messages in this batch will be ignored"), so a batch never closed
+holds at most the multiline limits, for at most :data:`TIMEOUT_S`; refused references are
+forgotten then. Nothing of a refused batch is delivered or stored.
 
 Flood control: the lines of an open batch wait for no token as they come (a client may send
 its whole batch at once, and at most :data:`QUEUE_ROOM` lines more than ``max_queued`` may
@@ -31,15 +31,22 @@ if TYPE_CHECKING:
 
 TIMEOUT_S = 30.0  # an open batch, from its BATCH +ref; a refused one's lines, after the FAIL
 QUEUE_ROOM = MAX_LINES + 2  # a whole batch, BATCH lines included
+MAX_IGNORED = 4  # refused batches remembered per connection
 
 
 @dataclass(slots=True)
 class OpenBatch:
-    ref: str
-    collector: Collector | None  # None: refused, its lines ignored
+    """A client's batches: the one open (``collector`` not None), and refused ones."""
+
+    ref: str = ""
+    collector: Collector | None = None
     tags: str = ""  # the client tags of BATCH +ref, for the whole message
     label: str = ""  # of BATCH +ref: the answer at its end carries it
     deadline: float = 0.0
+    ignored: tuple[str, ...] = ()  # refused batches: what still comes of them is ignored
+
+    def without(self, ref: str) -> tuple[str, ...]:
+        return tuple(other for other in self.ignored if other != ref)
 
 
 def queue_room(client: Client) -> int:
@@ -69,15 +76,19 @@ def pay(client: Client, batch: OpenBatch) -> None:
 
 def refuse(core: ServerCore, client: Client, refusal: Refusal, *, ref: str = "",
            label: str = "") -> None:
-    """``FAIL BATCH``; the open batch, if any, is refused with it (and paid for). The
-    lines still to come of ``ref`` (else of the refused batch) are ignored."""
+    """``FAIL BATCH``; the open batch, if any, is refused with it (and paid for). What
+    still comes of it, and of ``ref``, is ignored."""
     batch = core.batches.get(client)
-    if batch is not None and batch.collector is not None:
-        pay(client, batch)
-        label = batch.label or label
-        ref = ref or batch.ref
-    if ref:  # else what there is stays: a refused batch's lines are still ignored
-        core.batches[client] = OpenBatch(ref, None, deadline=core.clock() + TIMEOUT_S)
+    refs: tuple[str, ...] = (ref,) if ref else ()
+    if batch is not None:
+        if batch.collector is not None:
+            pay(client, batch)
+            label = batch.label or label
+            refs += (batch.ref,)
+        refs = (*batch.without(ref), *refs)
+    if refs:
+        core.batches[client] = OpenBatch(ignored=refs[-MAX_IGNORED:],
+                                         deadline=core.clock() + TIMEOUT_S)
     answer(core, client, label, lambda: core.send(client, fail_line(core, refusal)))
 
 
@@ -85,14 +96,10 @@ def expire(core: ServerCore) -> None:
     """Each tick: batches past their deadline go; those of closed connections too."""
     now = core.clock()
     for client, batch in list(core.batches.items()):
-        if client.closed:
+        if client.closed or (now >= batch.deadline and batch.collector is None):
             del core.batches[client]
         elif now >= batch.deadline:
-            if batch.collector is None:
-                del core.batches[client]
-            else:
-                timeout = Refusal("TIMEOUT", (batch.ref,), "Batch left open too long")
-                refuse(core, client, timeout)
+            refuse(core, client, Refusal("TIMEOUT", (batch.ref,), "Batch left open too long"))
 
 
 def lost_line(core: ServerCore, client: Client, raw: bytes) -> None:

@@ -104,15 +104,22 @@ class Delivery:
         before logging in is still its own (REDACT)."""
         return f"~{self._msgid_prefix}.{client.id}"
 
+    def store_channel(
+        self, msgid: str, key: str, sender: Client, ms: int, line: str, tags: str
+    ) -> None:
+        """A message to the channel whose folded name is ``key``."""
+        self.history.add(msgid, key, ms, line, tags, sender=self.owner(sender),
+                         account=sender.account or "", bot=is_bot(sender))
+
     def store_private(
         self, msgid: str, sender: Client, recipient: Client, ms: int, line: str, tags: str
     ) -> None:
         """A private message, in the view of each of its two parties."""
         history = self.history
-        by = self.owner(sender)
+        by, account, bot = self.owner(sender), sender.account or "", is_bot(sender)
         for owner, peer in ((sender, recipient), (recipient, sender)):
             history.add(msgid, view_key(self.owner(owner), peer.folded), ms, line, tags,
-                        sender=by)
+                        sender=by, account=account, bot=bot)
             owner.has_views = True
 
     def common_peers(self, client: Client, *, include_self: bool) -> list[Client]:
@@ -123,3 +130,9 @@ class Delivery:
         if not include_self:
             seen.pop(client, None)
         return list(seen)
+
+
+def is_bot(client: Client) -> bool:
+    """Whether ``client`` has bot mode (the letter is presence.BOT_MODE, not imported:
+    that would load every command module with this one)."""
+    return "B" in client.modes

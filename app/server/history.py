@@ -42,13 +42,14 @@ from app.server.storage import open_database
 
 log = logging.getLogger("chatbox.server")
 
-Row = tuple[str, str, int, str, str, str]  # msgid, target, ms, line, tags, sender
+Row = tuple[str, str, int, str, str, str, str, bool]  # the columns of _INSERT
 MAX_QUEUED = 100_000  # messages kept in memory while SQLite fails
 RETRY_AFTER_S = 1.0  # after a failed write
 _INSERT = (
-    "INSERT OR IGNORE INTO messages (msgid, target, ms, line, tags, sender) "
-    "VALUES (?,?,?,?,?,?)"
+    "INSERT OR IGNORE INTO messages (msgid, target, ms, line, tags, sender, account, bot) "
+    "VALUES (?,?,?,?,?,?,?,?)"
 )
+_SELECT = "SELECT seq, msgid, target, ms, line, tags, account, bot FROM messages"
 
 @dataclass(frozen=True, slots=True)
 class Stored:
@@ -58,6 +59,8 @@ class Stored:
     ms: int
     line: str
     tags: str
+    account: str  # the sender's, as logged in then, or ""
+    bot: bool  # sent by a bot (bot mode)
 
     @property
     def point(self) -> tuple[int, int]:
@@ -138,11 +141,12 @@ class HistoryStore:
             self.checkpoints = Checkpointer(path, limit=wal_limit)
 
     def add(self, msgid: str, target: str, ms: int, line: str, tags: str = "", *,
-            sender: str = "") -> None:
-        """``sender``: who sent it (app/server/deliver.py ``owner``), for REDACT."""
+            sender: str = "", account: str = "", bot: bool = False) -> None:
+        """``sender``: who sent it (app/server/deliver.py ``owner``), for REDACT;
+        ``account`` and ``bot``: the tags its replays carry."""
         if not self.enabled:
             return
-        self._queue.append((msgid, target, ms, line, tags, sender))
+        self._queue.append((msgid, target, ms, line, tags, sender, account, bot))
         if self.autocommit:
             self.commit()
 
@@ -153,7 +157,8 @@ class HistoryStore:
 
     def _rows(self, sql: str, args: tuple[object, ...]) -> list[Stored]:
         self.commit()  # a query sees every message added so far
-        return [Stored(*row) for row in self._db.execute(sql, args)]
+        return [Stored(seq, msgid, target, ms, line, tags, account, bool(bot)) for
+                seq, msgid, target, ms, line, tags, account, bot in self._db.execute(sql, args)]
 
     def locate(self, target: str, msgid: str) -> tuple[int, int] | None:
         """``(ms, seq)`` of a stored message of ``target``, by msgid."""
@@ -193,8 +198,7 @@ class HistoryStore:
     def before(self, target: str, point: tuple[int, int], limit: int) -> list[Stored]:
         """Up to ``limit`` messages strictly before ``point`` (ms, seq), oldest first."""
         rows = self._rows(
-            "SELECT seq, msgid, target, ms, line, tags FROM messages WHERE target = ? AND "
-            "(ms, seq) < (?, ?) ORDER BY ms DESC, seq DESC LIMIT ?",
+            f"{_SELECT} WHERE target = ? AND (ms, seq) < (?, ?) ORDER BY ms DESC, seq DESC LIMIT ?",
             (target, point[0], point[1], limit),
         )
         return rows[::-1]
@@ -202,8 +206,7 @@ class HistoryStore:
     def after(self, target: str, point: tuple[int, int], limit: int) -> list[Stored]:
         """Up to ``limit`` messages strictly after ``point``, oldest first."""
         return self._rows(
-            "SELECT seq, msgid, target, ms, line, tags FROM messages WHERE target = ? AND "
-            "(ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?",
+            f"{_SELECT} WHERE target = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?",
             (target, point[0], point[1], limit),
         )
 
@@ -212,8 +215,7 @@ class HistoryStore:
     ) -> list[Stored]:
         """The newest ``limit`` messages (only those after ``after``), oldest first."""
         rows = self._rows(
-            "SELECT seq, msgid, target, ms, line, tags FROM messages WHERE target = ? AND "
-            "(ms, seq) > (?, ?) ORDER BY ms DESC, seq DESC LIMIT ?",
+            f"{_SELECT} WHERE target = ? AND (ms, seq) > (?, ?) ORDER BY ms DESC, seq DESC LIMIT ?",
             (target, after[0], after[1], limit),
         )
         return rows[::-1]
@@ -269,8 +271,8 @@ class HistoryStore:
         """The channel ``folded`` is now called ``new_name``: its messages move to it, each
         line naming it so (draft/channel-rename: the history follows the rename)."""
         self.commit()  # what still waits (SQLite failing) moves in the queue
-        self._queue = [(m, new_folded, ms, retarget(line, new_name), tags, by) if t == folded
-                       else (m, t, ms, line, tags, by) for m, t, ms, line, tags, by in self._queue]
+        self._queue = [(row[0], new_folded, row[2], retarget(row[3], new_name), *row[4:])
+                       if row[1] == folded else row for row in self._queue]
         self._db.create_function("retarget", 2, retarget, deterministic=True)
         self._write("move a renamed channel's history",
                     "UPDATE messages SET target = ?, line = retarget(line, ?) WHERE target = ?",

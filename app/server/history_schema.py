@@ -9,7 +9,9 @@ takes its default there too.
 ``sender`` says who sent a message, so that REDACT can tell one's own messages: the
 sender's owner as in app/server/deliver.py (``@account`` when logged in, else ``~run.id``,
 that very connection). Rows of before it have ``""``: nobody's own, only an operator may
-redact them.
+redact them. ``account`` (the name as the sender was logged in, not folded) and ``bot``
+(1: sent by a user with bot mode) give a replay the ``account`` and ``bot`` tags the live
+message had; rows of before them replay without.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ CREATE TABLE IF NOT EXISTS messages (
     line    TEXT NOT NULL,   -- ":source COMMAND target :text", without tags
     tags    TEXT NOT NULL,   -- client-only tags as sent on the wire, or ""
     sender  TEXT NOT NULL DEFAULT '', -- "@account" or "~run.id" of who sent it, or ""
+    account TEXT NOT NULL DEFAULT '', -- the sender's account as logged in, or ""
+    bot     INTEGER NOT NULL DEFAULT 0, -- 1: the sender had bot mode (+B)
     UNIQUE (msgid, target)   -- a private message is in both parties' views
 );
 CREATE INDEX IF NOT EXISTS messages_by_target ON messages (target, ms, seq);
@@ -38,14 +42,20 @@ CREATE TABLE IF NOT EXISTS read_markers (
 """
 
 _COLUMNS = "seq, msgid, target, ms, line, tags"  # the columns every version has
+_ADDED_COLUMNS = {  # the columns added since, in the order they came, as SCHEMA has them
+    "sender": "TEXT NOT NULL DEFAULT ''",
+    "account": "TEXT NOT NULL DEFAULT ''",
+    "bot": "INTEGER NOT NULL DEFAULT 0",
+}
 
 
 def upgrade(db: sqlite3.Connection) -> None:
     """Bring a file written by an earlier version up to :data:`SCHEMA` (after it ran)."""
     _key_views(db)
     columns = {str(row[1]) for row in db.execute("PRAGMA table_info(messages)")}
-    if "sender" not in columns:
-        db.execute("ALTER TABLE messages ADD COLUMN sender TEXT NOT NULL DEFAULT ''")
+    for name, definition in _ADDED_COLUMNS.items():
+        if name not in columns:
+            db.execute(f"ALTER TABLE messages ADD COLUMN {name} {definition}")
 
 
 def _key_views(db: sqlite3.Connection) -> None:

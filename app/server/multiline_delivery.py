@@ -28,6 +28,7 @@ from app.server.commands.accounts import refuse_unverified
 from app.server.commands.messaging import STATUS_PREFIXES, _may_speak
 from app.server.commands.presence import BOT_MODE
 from app.server.history import Stored, format_ms
+from app.server.playback import replay_tags
 from app.server.state import TAG_ACCOUNT, TAG_MESSAGE_TAGS, TAG_TIME
 
 if TYPE_CHECKING:
@@ -155,8 +156,7 @@ def _to_channel(core: ServerCore, client: Client, command: str, target: str, nam
         ranks = "o" if status == "o" else "ov"
         recipients = [m for m, modes in members.items() if modes and modes[0] in ranks]
     else:  # a message to the ops only is not the room's history
-        core.history.add(out.msgid, channel.folded, ms, stored, client_tags,
-                         sender=core.owner(client))
+        core.store_channel(out.msgid, channel.folded, client, ms, stored, client_tags)
     echo = "echo-message" in client.caps
     send(core, recipients, out, skip=None if echo else client)
     if echo and client not in recipients:
@@ -185,7 +185,7 @@ def replay(core: ServerCore, client: Client, batch_ref: str, message: Stored) ->
     target = rest.partition(" ")[2]
     lines = decode(text)
     tags = [f"batch={batch_ref}", f"time={message.time_text}"]
-    extra = [message.tags] if message.tags and client.tag_key & TAG_MESSAGE_TAGS else []
+    extra = replay_tags(message, client.tag_key)
     if has_multiline(client):
         ref = core.new_batch_ref()
         start = format_line(source, "BATCH", (f"+{ref}", BATCH_TYPE, target))
@@ -194,9 +194,9 @@ def replay(core: ServerCore, client: Client, batch_ref: str, message: Stored) ->
                 for line, concat in lines]
         out.append(f"@batch={batch_ref} " + format_line(source, "BATCH", (f"-{ref}",)))
         return out
-    out = []
+    fallback: list[str] = []
     for line, _ in lines:
         if line:
-            msgid = [] if out else [f"msgid={message.msgid}"]
-            out.append(_tagged([*tags, *msgid, *extra], f"{head} :{line}"))
-    return out
+            msgid = [] if fallback else [f"msgid={message.msgid}"]
+            fallback.append(_tagged([*tags, *msgid, *extra], f"{head} :{line}"))
+    return fallback

@@ -1,4 +1,5 @@
-"""draft/event-playback: which stored lines a CHATHISTORY batch may hold for a client.
+"""draft/event-playback: which stored lines a CHATHISTORY batch may hold for a client, and
+the tags each carries there.
 
 History keeps PRIVMSG, NOTICE and reactions (TAGMSG: app/server/client_tags.py). The
 chathistory spec: "If the client has not negotiated the event-playback capability, the
@@ -6,6 +7,11 @@ server MUST NOT send any lines other than PRIVMSG and NOTICE in the reply batch"
 TAGMSG never goes to a client without message-tags. :func:`reader` gives such a client a
 view of the store that skips events *before* the limit is counted, so ``LATEST 50`` still
 brings 50 messages (an empty batch would tell the client that history has ended).
+
+A replayed message has the tags it had live (:meth:`app.server.deliver.Delivery.fanout`),
+its time and msgid being the original ones: bot-mode's tag "SHOULD be added by the server to
+all commands sent by a bot", and a replayed one was sent by a bot; account-tag's ``account``
+names whom the sender was logged in as when it sent it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from app.server.history import HistoryStore, Stored
+from app.server.state import TAG_ACCOUNT, TAG_MESSAGE_TAGS
 
 if TYPE_CHECKING:
     from app.server.state import Client
@@ -36,6 +43,20 @@ def reader(store: HistoryStore, client: Client) -> HistoryReader:
     if CAP in client.caps and "message-tags" in client.caps:
         return store
     return ChatOnly(store)
+
+
+def replay_tags(message: Stored, tag_key: int) -> list[str]:
+    """The tags of ``message`` in a replay to a client of ``tag_key``, but batch, time and
+    msgid: ``bot`` and the client tags with message-tags, ``account`` with account-tag."""
+    tags = []
+    if tag_key & TAG_MESSAGE_TAGS:
+        if message.bot:
+            tags.append("bot")
+        if message.tags:
+            tags.append(message.tags)
+    if tag_key & TAG_ACCOUNT and message.account:
+        tags.append("account=" + message.account)
+    return tags
 
 
 def is_chat(message: Stored) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.protocol.message import Message
+from tests.server.test_registration import isupport
 from tests.support import IrcClient, numerics, only, said
 
 Connect = Callable[..., IrcClient]
@@ -350,10 +351,53 @@ def test_kick_several_targets_sends_one_kick_each(connect: Connect) -> None:
     assert [m.params for m in kicks] == [("#room", "bob", "cleanup"), ("#room", "carol", "cleanup")]
 
 
+def test_kick_pairs_each_channel_with_its_nick(connect: Connect) -> None:
+    alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
+    join(alice, "#a", "#b")
+    join(bob, "#a", "#b")
+    join(carol, "#b")
+    for client in (alice, bob, carol):
+        client.sync()
+    kicks = only(said(alice, "KICK #a,#b bob,carol :bye"), "KICK")
+    assert [m.params for m in kicks] == [("#a", "bob", "bye"), ("#b", "carol", "bye")]
+    assert [m.params for m in only(bob.sync(), "KICK")] == [
+        ("#a", "bob", "bye"), ("#b", "carol", "bye")]  # still on #b: sees carol go
+    assert sorted(said(bob, "NAMES #b")[0].params[3].split()) == ["@alice", "bob"]
+
+
+def test_kick_pairs_answer_each_channels_error_once(connect: Connect) -> None:
+    alice, _ = setup_room(connect, "alice", "bob")
+    join(connect("carol"), "#other")
+    got = said(alice, "KICK #nowhere,#other,#nowhere,#room x,y,z,bob")
+    assert numerics(got) == ["403", "442", "KICK"]
+    assert got[0].params[1] == "#nowhere" and got[1].params[1] == "#other"
+    assert got[2].params[:2] == ("#room", "bob")
+
+
+def test_kick_with_unequal_channels_and_nicks_is_461_and_kicks_nobody(
+    connect: Connect,
+) -> None:
+    alice, bob, _ = setup_room(connect, "alice", "bob", "carol")
+    got = said(alice, "KICK #room,#room bob,carol,alice")
+    assert numerics(got) == ["461"] and got[0].params[1] == "KICK"
+    assert only(bob.sync(), "KICK") == []
+
+
+def test_kick_drops_targets_past_targmax_silently(connect: Connect) -> None:
+    alice, = setup_room(connect, "alice")
+    tokens = isupport(alice.received)["TARGMAX"] or ""
+    targmax = dict(entry.split(":") for entry in tokens.split(","))
+    assert targmax["KICK"] == "4"
+    assert numerics(said(alice, "KICK #room n1,n2,n3,n4,n5")) == ["441"] * 4
+    assert numerics(said(alice, "KICK #room,#room,#room,#room,#room n1,n2,n3,n4,n5")) == [
+        "441"] * 4
+
+
 def test_kick_needs_op_482(connect: Connect) -> None:
     alice, bob = setup_room(connect, "alice", "bob")
     got = said(bob, "KICK #room alice")
     assert numerics(got) == ["482"] and got[0].params[:2] == ("bob", "#room")
+    assert numerics(said(bob, "KICK #room alice,bob")) == ["482"]  # once for the channel
     assert only(alice.sync(), "KICK") == []
 
 

@@ -1,4 +1,5 @@
-"""History and CHATHISTORY over real sockets: restarts, kill -9, each subcommand, FAIL codes."""
+"""History and CHATHISTORY over real sockets: restarts, kill -9, each subcommand, FAIL codes,
+and the bot and account tags of replayed messages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from app.protocol.message import Message
 from tests.conftest import StartServer
+from tests.server.test_accounts import finish, negotiate, register_account, sasl_plain
 from tests.support import IrcClient, ServerProcess, said
 
 HISTORY_CAPS = ("draft/chathistory", "batch", "server-time", "message-tags", "echo-message")
@@ -67,6 +69,53 @@ def test_replayed_messages_keep_their_original_time_and_msgid(connect: Connect) 
     assert replayed.tags["time"] == live.tags["time"]
     assert replayed.tags["msgid"] == live.tags["msgid"]
     assert replayed.source == live.source and replayed.params == live.params
+
+
+def shown(messages: list[Message]) -> list[tuple[str, dict[str, str]]]:
+    """Each message's command and tags, but ``batch`` (a replay's references differ)."""
+    return [(m.command, {k: v for k, v in m.tags.items() if k != "batch"}) for m in messages]
+
+
+def test_replays_carry_the_bot_and_account_tags_of_the_live_message(
+    start_server: StartServer,
+) -> None:
+    """bot-mode: the tag "SHOULD be added by the server to all commands sent by a bot", and
+    a replayed one was sent by a bot; account-tag: whom its sender was logged in as then."""
+    server = start_server()
+    register_account(server, "Kim", "kim password")
+    tagged = (*HISTORY_CAPS, "account-tag", "draft/multiline")
+    kim = IrcClient(server.port)
+    negotiate(kim, "Kim", (*tagged, "sasl"))
+    assert sasl_plain(kim, "Kim", "kim password").command == "903"
+    finish(kim)
+    robo, alice, carol = IrcClient(server.port), IrcClient(server.port), IrcClient(server.port)
+    robo.register("robo", caps=tagged)
+    alice.register("alice", caps=tagged)
+    carol.register("carol", caps=("draft/chathistory", "batch", "server-time"))
+    said(robo, "MODE robo +B")
+    for client in (kim, robo, alice, carol):
+        said(client, "JOIN #room")
+    for client in (kim, robo, alice, carol):
+        client.sync()
+    said(kim, "PRIVMSG #room :hi")
+    said(robo, "PRIVMSG #room :beep")
+    said(robo, "BATCH +ml draft/multiline #room\r\n@batch=ml PRIVMSG #room :two\r\n"
+               "@batch=ml PRIVMSG #room :lines\r\nBATCH -ml")
+    said(robo, "PRIVMSG alice :psst")
+    live = alice.sync()
+    assert [m.command for m in live] == ["PRIVMSG", "PRIVMSG", "BATCH", "PRIVMSG", "PRIVMSG",
+                                         "BATCH", "PRIVMSG"]
+    assert live[0].tags["account"] == "Kim" and "bot" not in live[0].tags
+    assert "bot" in live[1].tags and "account" not in live[1].tags
+    assert "bot" in live[2].tags and "bot" in live[6].tags
+    replayed = said(alice, "CHATHISTORY LATEST #room * 10")[1:-1]  # inside its batch
+    assert shown(replayed) == shown(live[:6])
+    assert shown(history(alice, "CHATHISTORY LATEST robo * 10")) == shown(live[6:])
+    carol.sync()
+    for message in history(carol, "CHATHISTORY LATEST #room * 10"):  # neither cap
+        assert "bot" not in message.tags and "account" not in message.tags
+    for client in (kim, robo, alice, carol):
+        client.close()
 
 
 def test_bad_requests_get_the_fail_codes(connect: Connect) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from app.server.history import HistoryStore, format_ms, parse_time, view_key
 
 
@@ -75,6 +77,35 @@ def test_a_file_of_before_views_is_upgraded_and_keeps_its_rooms(tmp_path: Path) 
     assert len(store.latest("@frank gina", 10)) == len(store.latest("@gina frank", 10)) == 1
     store.close()
     assert HistoryStore(path).latest("#room", 10)[0].msgid == "c1"  # upgraded once
+
+
+@pytest.mark.parametrize("sender", [True, False], ids=["with-sender", "before-sender"])
+def test_a_file_of_before_the_account_and_bot_columns_opens_and_gets_them(
+    tmp_path: Path, sender: bool
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE messages (seq INTEGER PRIMARY KEY, msgid TEXT NOT NULL, target TEXT NOT "
+        "NULL, ms INTEGER NOT NULL, line TEXT NOT NULL, tags TEXT NOT NULL"
+        + (", sender TEXT NOT NULL DEFAULT ''" if sender else "") + ", UNIQUE (msgid, target));"
+        "CREATE INDEX messages_by_target ON messages (target, ms, seq);"
+        "INSERT INTO messages (msgid, target, ms, line, tags) "
+        "VALUES ('c1', '#room', 5, ':a!u@h PRIVMSG #room :kept', '');"
+    )
+    old.commit()
+    old.close()
+    store = HistoryStore(path)
+    store.add("c2", "#room", 6, ":b!u@h PRIVMSG #room :beep", "+draft/reply=c1",
+              sender="@bob", account="Bob", bot=True)
+    store.close()
+    store = HistoryStore(path)  # upgraded once: opens as any file of this version
+    kept, new = store.latest("#room", 10)
+    assert (kept.msgid, kept.line, kept.account, kept.bot) == (
+        "c1", ":a!u@h PRIVMSG #room :kept", "", False)  # replayed without the tags
+    assert (new.msgid, new.tags, new.account, new.bot) == ("c2", "+draft/reply=c1", "Bob", True)
+    assert store.sent_by("#room", "c2") == (6, "@bob")
+    store.close()
 
 
 def test_a_renamed_channels_messages_move_with_their_lines(tmp_path: Path) -> None:

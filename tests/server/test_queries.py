@@ -214,6 +214,30 @@ def test_help_gives_704_705_706(connect: Connect, command: str) -> None:
     assert general[0] == "704" and general[-1] == "706"
 
 
+@pytest.mark.parametrize(
+    ("subject", "summary"),
+    [
+        ("REDACT", "REDACT <target> <msgid> [:<reason>]"),
+        ("MARKREAD", "MARKREAD <target> [timestamp=<time>]"),
+        ("RENAME", "RENAME <#channel> <#newname> [:<reason>]"),
+    ],
+)
+def test_help_on_newer_commands(connect: Connect, subject: str, summary: str) -> None:
+    replies = ask(connect("alice"), f"HELP {subject}")
+    assert numerics(replies) == ["704", "705", "706"]
+    assert replies[0].params[1:] == (subject, summary)
+    assert replies[1].params[1] == subject and replies[1].params[2]
+
+
+def test_help_lists_every_command_a_user_types(connect: Connect) -> None:
+    from app.server.commands import COMMANDS
+
+    general = ask(connect("alice"), "HELP")
+    listed = {word.strip(".") for m in general for word in m.params[-1].split()}
+    unlisted = {"AUTHENTICATE", "BATCH", "HELPOP", "PONG"}  # protocol plumbing, or HELP itself
+    assert set(COMMANDS) - unlisted <= listed
+
+
 def test_help_on_an_unknown_subject_gets_524(connect: Connect) -> None:
     replies = ask(connect("alice"), "HELP NOSUCHTHING")
     assert [(m.command, m.params[0]) for m in replies] == [("524", "alice")]

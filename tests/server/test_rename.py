@@ -7,6 +7,8 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 
+import pytest
+
 from app.protocol.message import Message
 from tests.conftest import StartServer
 from tests.server.test_history import HISTORY_CAPS, history, restart, talk, texts
@@ -81,6 +83,18 @@ def test_the_renamer_without_the_cap_gets_the_fallback_too(connect: Connect) -> 
     assert numerics(got) == ["PART", "JOIN", "353", "366"]
     assert got[0].params == ("#foo", "Changing the channel name")
     assert got[1].params == ("#bar",) and got[2].params[-1] == "@alice"
+
+
+@pytest.mark.parametrize(
+    "cap", ["no-implicit-names", "draft/no-implicit-names", "soju.im/no-implicit-names"]
+)
+def test_the_fallback_sends_no_names_with_no_implicit_names(connect: Connect, cap: str) -> None:
+    alice, bob = connect("alice", caps=RENAME), connect("bob", caps=(cap,))
+    in_room(alice, bob, channel="#boaring")
+    said(alice, "TOPIC #boaring :all about boats")
+    bob.sync()
+    said(alice, "RENAME #boaring #boring :Typo fix")
+    assert numerics(bob.sync()) == ["PART", "JOIN", "332", "333"]  # the topic, no NAMES
 
 
 def test_a_change_of_case_is_allowed_and_needs_no_fallback(connect: Connect) -> None:

@@ -11,7 +11,7 @@ from app.protocol.message import Message, format_line
 from app.protocol.names import is_channel_name, is_valid_channel, mask_matches
 from app.server.commands.presence import implicit_names
 from app.server.commands.read_marker import send_join_marker
-from app.server.commands.welcome import CHANLIMIT, KICKLEN, TOPICLEN
+from app.server.commands.welcome import CHANLIMIT, KICK_TARGETS, KICKLEN, TOPICLEN
 from app.server.state import Channel
 
 if TYPE_CHECKING:
@@ -263,18 +263,29 @@ def handle_list(core: ServerCore, client: Client, msg: Message) -> None:
 
 # ------------------------------------------------------------------ KICK
 def handle_kick(core: ServerCore, client: Client, msg: Message) -> None:
+    """``KICK <channel> <nick>[,<nick>]`` or, as RFC 2812 has it too, ``KICK <channel>,…
+    <nick>,…`` with as many channels as nicks, each nick kicked from its own; at most
+    :data:`KICK_TARGETS` kicks (TARGMAX), what is beyond silently dropped (modern-irc)."""
     if need_params(core, client, msg, 2):
         return
-    channel = lookup_member_channel(core, client, msg.params[0])
-    if channel is None:
+    names, nicks = msg.params[0].split(","), msg.params[1].split(",")
+    if len(names) != 1 and len(names) != len(nicks):
+        core.reply(client, rpl.ERR_NEEDMOREPARAMS, "KICK", "Not enough parameters")
         return
     reason = (msg.param(2) or client.nick)[:KICKLEN]
-    for nick in msg.params[1].split(",")[:4]:
-        if not channel.is_op(client):
-            core.reply(
-                client, rpl.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator"
-            )
-            return
+    refused: set[str] = set()  # channels answered with 403, 442 or 482: once each
+    channels = names * len(nicks) if len(names) == 1 else names
+    for name, nick in list(zip(channels, nicks, strict=True))[:KICK_TARGETS]:
+        if irc_lower(name) in refused:
+            continue
+        channel = lookup_member_channel(core, client, name)
+        if channel is None or not channel.is_op(client):
+            if channel is not None:
+                core.reply(
+                    client, rpl.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator"
+                )
+            refused.add(irc_lower(name))
+            continue
         target = core.find_nick(nick)
         if target is None or target not in channel.members:  # left it, or even the server:
             core.reply(  # KICK's numerics (RFC 2812, modern-irc) have 441, not 401
@@ -284,18 +295,14 @@ def handle_kick(core: ServerCore, client: Client, msg: Message) -> None:
                 channel.name,
                 "They aren't on that channel",
             )
-        else:
-            core.fanout(
-                channel.members,
-                format_line(
-                    client.prefix, "KICK", (channel.name, target.nick, reason), trailing=True
-                ),
-                account=client.account,
-            )
-            core.remove_member(channel, target)
-            log.info("kick %s %s by %s", target.nick, channel.name, client.nick)
-            if channel.folded not in core.channels:
-                return
+            continue
+        core.fanout(
+            channel.members,
+            format_line(client.prefix, "KICK", (channel.name, target.nick, reason), trailing=True),
+            account=client.account,
+        )
+        core.remove_member(channel, target)
+        log.info("kick %s %s by %s", target.nick, channel.name, client.nick)
 
 
 # ------------------------------------------------------------------ INVITE

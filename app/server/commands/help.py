@@ -5,9 +5,10 @@ from __future__ import annotations
 HELP_TOPICS: dict[str, tuple[str, ...]] = {
     "*": (
         "Chatbox IRC server help.",
-        "Commands: ADMIN AWAY CAP HELP INFO INVITE ISON JOIN KICK KILL LINKS LIST LUSERS",
-        "MODE MONITOR MOTD NAMES NICK NOTICE OPER PART PASS PING PRIVMSG QUIT SETNAME TAGMSG",
-        "TIME TOPIC USER USERHOST VERSION WALLOPS WHO WHOIS WHOWAS.",
+        "Commands: ADMIN AWAY CAP CHATHISTORY HELP INFO INVITE ISON JOIN KICK KILL LINKS LIST",
+        "LUSERS MARKREAD MODE MONITOR MOTD NAMES NICK NOTICE OPER PART PASS PING PRIVMSG QUIT",
+        "REDACT REGISTER RENAME SETNAME TAGMSG TIME TOPIC USER USERHOST VERSION WALLOPS WHO",
+        "WHOIS WHOWAS.",
         "Type HELP <command> for more about one command.",
     ),
     "JOIN": ("JOIN <#channel>[,<#channel>] [<key>[,<key>]]", "Joins channels; JOIN 0 leaves all."),
@@ -21,7 +22,10 @@ HELP_TOPICS: dict[str, tuple[str, ...]] = {
         "Channel modes: o v (members), b e I (lists), k l (key, limit), i m n s t.",
         "User modes: i (invisible), w (wallops), B (bot), o (operator, through OPER only).",
     ),
-    "KICK": ("KICK <#channel> <nick>[,<nick>] [:<reason>]", "Removes members (ops only)."),
+    "KICK": (
+        "KICK <#channel>[,<#channel>] <nick>[,<nick>] [:<reason>]",
+        "Removes members (ops only): nicks from one channel, or each from its own channel.",
+    ),
     "INVITE": ("INVITE <nick> <#channel>", "Invites a user; lets them past +i and +l."),
     "AWAY": ("AWAY [:<message>]", "Marks you away; with no message, back."),
     "WHO": ("WHO <mask> [%<fields>[,<token>]]", "Lists users matching a channel or mask."),
@@ -37,5 +41,19 @@ HELP_TOPICS: dict[str, tuple[str, ...]] = {
         "Tells you when nicks come online and go offline: + adds, - removes, C clears,",
         "L lists, S shows who is online.",
     ),
+    "RENAME": ("RENAME <#channel> <#newname> [:<reason>]", "Renames a channel (ops only)."),
+    "REDACT": (
+        "REDACT <target> <msgid> [:<reason>]",
+        "Deletes a message of yours (channel ops: any in their channel).",
+    ),
+    "MARKREAD": (
+        "MARKREAD <target> [timestamp=<time>]",
+        "Shows or sets how far you have read a channel or a conversation.",
+    ),
+    "CHATHISTORY": (
+        "CHATHISTORY {LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS} <target> ...",
+        "Replays what was said in a channel or a conversation.",
+    ),
+    "REGISTER": ("REGISTER <account> {<email>|*} <password>", "Creates an account."),
     "QUIT": ("QUIT [:<reason>]", "Leaves the server."),
 }

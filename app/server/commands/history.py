@@ -20,8 +20,7 @@ from app.protocol.message import Message, format_line
 from app.protocol.multiline_check import is_encoded
 from app.server.history import Stored, format_ms, parse_time, view_key
 from app.server.multiline_delivery import replay
-from app.server.playback import reader
-from app.server.state import TAG_MESSAGE_TAGS
+from app.server.playback import reader, replay_tags
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -146,14 +145,12 @@ def _bounds(core: ServerCore, key: str, ref: str, *, allow_star: bool
 def _send_batch(core: ServerCore, client: Client, target: str, found: list[Stored]) -> None:
     ref = core.new_batch_ref()
     out = [format_line(core.name, "BATCH", (f"+{ref}", "chathistory", target))]
-    tagged = client.tag_key & TAG_MESSAGE_TAGS
     for message in found:
         if is_encoded(message.line):  # draft/multiline: one message of several lines
             out += replay(core, client, ref, message)
             continue
-        tags = [f"batch={ref}", f"time={message.time_text}", f"msgid={message.msgid}"]
-        if message.tags and tagged:
-            tags.append(message.tags)
+        tags = [f"batch={ref}", f"time={message.time_text}", f"msgid={message.msgid}",
+                *replay_tags(message, client.tag_key)]
         out.append(f"@{';'.join(tags)} {message.line}")
     out.append(format_line(core.name, "BATCH", (f"-{ref}",)))
     for line in out:

@@ -94,8 +94,7 @@ def _deliver(core: ServerCore, client: Client, msg: Message, command: str) -> No
             else:
                 recipients = members
             if stored and not status:  # a message to the ops only is not the room's history
-                core.history.add(msgid, channel.folded, ms, line, client_tags,
-                                 sender=core.owner(client))
+                core.store_channel(msgid, channel.folded, client, ms, line, client_tags)
             core.fanout(
                 recipients,
                 line,

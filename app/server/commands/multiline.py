@@ -35,7 +35,15 @@ from app.protocol.multiline_check import (
     invalid,
     is_valid_ref,
 )
-from app.server.client_batch import TIMEOUT_S, OpenBatch, answer, fail_line, pay, refuse
+from app.server.client_batch import (
+    MAX_IGNORED,
+    TIMEOUT_S,
+    OpenBatch,
+    answer,
+    fail_line,
+    pay,
+    refuse,
+)
 from app.server.client_tags import refusal, relayed
 from app.server.multiline_delivery import deliver
 
@@ -50,24 +58,27 @@ def intercept(core: ServerCore, client: Client, msg: Message) -> bool:
     """Handle ``msg`` when it is a BATCH or a line of one; False: it runs as usual."""
     tags = msg.tags
     ref = tags.get("batch") if tags else None
+    batch = core.batches.get(client)
     if msg.command == "BATCH":
+        opened = msg.param(0)[1:] if msg.param(0)[:1] == "+" else ""
         if ref is None:
             handle_batch(core, client, msg)
+        elif batch is not None and ref in batch.ignored:  # nested in a refused batch
+            if opened:
+                batch.ignored = (*batch.ignored, opened)[-MAX_IGNORED:]
         else:
-            opened = msg.param(0)[1:] if msg.param(0)[:1] == "+" else ""
-            refuse(core, client, invalid("Nested batches are not allowed"),
-                   ref=opened if is_valid_ref(opened) else "", label=_label(msg))
+            refuse(core, client, invalid("Nested batches are not allowed"), ref=opened,
+                   label=_label(msg))
         return True
     if ref is None:
         return False
-    batch = core.batches.get(client)
-    if batch is not None and batch.ref == ref and batch.collector is None:
-        return True  # a line of a refused batch: ignored
-    if batch is None or batch.ref != ref:
+    if batch is not None and ref in batch.ignored:
+        return True  # a line of a refused batch
+    if batch is None or batch.collector is None or ref != batch.ref:
         refuse(core, client, invalid(UNKNOWN_REF))
     elif msg.command not in LINE_COMMANDS:
         refuse(core, client, invalid("A multiline batch holds only PRIVMSG or NOTICE lines"))
-    elif len(msg.params) < 2 or batch.collector is None:
+    elif len(msg.params) < 2:
         refuse(core, client, invalid("A line of a multiline batch has a target and a text"))
     else:
         why = batch.collector.add(msg.command, msg.params[0], msg.params[1],
@@ -93,7 +104,7 @@ def handle_batch(core: ServerCore, client: Client, msg: Message) -> None:
 
 
 def _open(core: ServerCore, client: Client, msg: Message, ref: str, label: str) -> None:
-    tomb = ref if is_valid_ref(ref) else ""  # what the client sends next for it is ignored
+    tomb = ref  # what the client sends next for it (a bad reference too) is ignored
     batch = core.batches.get(client)
     if batch is not None and batch.collector is not None:
         refuse(core, client, invalid("A multiline batch is already open"), ref=tomb,
@@ -109,7 +120,7 @@ def _open(core: ServerCore, client: Client, msg: Message, ref: str, label: str) 
         refuse(core, client, invalid(why), ref=tomb, label=label)
         return
     core.batches[client] = OpenBatch(ref, Collector(msg.params[2]), client_tags, label,
-                                     core.clock() + TIMEOUT_S)
+                                     core.clock() + TIMEOUT_S, batch.without(ref) if batch else ())
 
 
 def _why_not(client: Client, msg: Message, ref: str) -> str | None:
@@ -130,13 +141,19 @@ def _why_not(client: Client, msg: Message, ref: str) -> str | None:
 
 def _close(core: ServerCore, client: Client, ref: str, label: str) -> None:
     batch = core.batches.get(client)
-    if batch is None or batch.ref != ref:
+    if batch is not None and ref in batch.ignored:  # the end of a refused batch: ignored
+        batch.ignored = batch.without(ref)
+        if batch.collector is None and not batch.ignored:
+            del core.batches[client]
+        return
+    if batch is None or batch.collector is None or batch.ref != ref:
         refuse(core, client, invalid(UNKNOWN_REF), label=label)
         return
-    del core.batches[client]
     collector = batch.collector
-    if collector is None:
-        return  # the end of a refused batch: its FAIL was the answer
+    if batch.ignored:
+        core.batches[client] = OpenBatch(ignored=batch.ignored, deadline=batch.deadline)
+    else:
+        del core.batches[client]
     pay(client, batch)
     label = batch.label or label
     why = collector.finish()

@@ -5,7 +5,8 @@ kept topic and modes (app/server/history.py, app/server/channel_store.py): CHATH
 the new name returns what was said under the old one, also after a restart. Members that
 negotiated ``draft/channel-rename`` get ``RENAME <old> <new> :<reason>``; the others get the
 spec's fallback, as if they had left and joined: ``PART <old> [:reason]`` and ``JOIN <new>``
-from themselves, then the topic and NAMES, unless only the case changed.
+from themselves, then the topic and NAMES (none with no-implicit-names), unless only the
+case changed.
 
 Refusals: 461, 403, 442, 482 (only channel operators rename), and ``FAIL RENAME
 CHANNEL_NAME_IN_USE`` (a channel has the name, or its topic or modes are kept) or
@@ -22,6 +23,7 @@ from app.protocol.casemap import irc_lower
 from app.protocol.message import Message, format_line
 from app.protocol.names import is_valid_channel
 from app.server.commands.channels import lookup_member_channel, send_names, send_topic
+from app.server.commands.presence import implicit_names
 
 if TYPE_CHECKING:
     from app.server.core import Handler, ServerCore
@@ -94,7 +96,8 @@ def _fall_back(core: ServerCore, member: Client, channel: Channel, old_name: str
     core.fanout((member,), join, account=member.account)
     if channel.topic:
         send_topic(core, member, channel)
-    send_names(core, member, channel)
+    if implicit_names(member):  # not with no-implicit-names, as after any JOIN
+        send_names(core, member, channel)
 
 
 def _fail(core: ServerCore, client: Client, code: str, old: str, new: str, text: str) -> None:

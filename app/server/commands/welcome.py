@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 AWAYLEN = 200
 KICKLEN = 255
+KICK_TARGETS = 4  # users (and channels, paired with them) per KICK: TARGMAX
 TOPICLEN = 390
 REALNAMELEN = 100
 CHANLIMIT = 100
@@ -53,7 +54,7 @@ def isupport_tokens(core: ServerCore) -> dict[str, str | None]:
         "PREFIX": "(ov)@+",
         "SAFELIST": None,
         "STATUSMSG": "@+",
-        "TARGMAX": "JOIN:,KICK:4,NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:1",
+        "TARGMAX": f"JOIN:,KICK:{KICK_TARGETS},NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:1",
         "TOPICLEN": str(TOPICLEN),
         "USERLEN": str(USERLEN),
         "UTF8ONLY": None,
