@@ -135,6 +135,11 @@ class IrcConnection(QObject):
         self._paced.send(line.encode() + b"\r\n", urgent=urgent)
 
     @property
+    def offered(self) -> dict[str, str]:
+        """The caps the server offered (CAP LS), name → value (draft/multiline's limits)."""
+        return self._offered
+
+    @property
     def user_left(self) -> bool:
         """The link went down because we said QUIT (not a failure to recover from)."""
         return self._reason == "You left."

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.client.conversation import Conversation
 from app.client.history_batches import HistoryBatches
 from app.client.liveness import NickKeeper
 from app.client.message_events import MessageEvents
 from app.client.models import ChatLine, Room
+from app.client.multiline import MultilineBatches
 from app.client.outbox import Outbox
 from app.client.text import SERVER_ROOM, address_of, message_time, nick_of, reason_of
 from app.protocol.message import Message
@@ -59,6 +61,8 @@ class IrcEvents:
         self._nick = nick_keeper
         self.messages = MessageEvents(session, outbox)
         self.history = HistoryBatches(session, outbox)
+        self.multiline = MultilineBatches(self.handle)  # draft/multiline: one message each
+        self.conversation = Conversation(session, outbox)  # replies, reactions, redaction
         self._handlers = {
             "JOIN": self._irc_join,
             "PART": self._irc_part,
@@ -71,25 +75,40 @@ class IrcEvents:
             "NOTICE": self.messages.notice,
             "AWAY": self._irc_replied,
             "INVITE": self._irc_replied,
+            "TAGMSG": self.conversation.received.tagmsg,  # reactions (not typing: typing.py)
+            "REDACT": self.conversation.received.redact,
+            "PONG": self.conversation.pong,
         }
 
     def handle(self, msg: Message) -> None:
         self._outbox.heard(msg)  # our address, and the PONGs that settle sent lines
+        s = self._session  # typing, read markers, contacts look first; True: only theirs
+        if s.typing.heard(msg) or s.read_markers.heard(msg) or s.contacts.heard(msg):
+            return  # an answer to our typing, MARKREAD, MONITOR's numerics
         if msg.command == "BATCH":
+            if self.multiline.batch(msg):  # a multiline message's start or end (handled)
+                return
+            ref = msg.param(0)
+            ended = self.history.open.get(ref[1:]) if ref.startswith("-") else None
             self.history.batch(msg)
+            if ended is not None:  # merged: after a JOIN, the lines past the read marker
+                s.read_markers.history_merged(ended[0])
             return
-        if msg.command in ("PRIVMSG", "NOTICE") and self._session.commands.ignored(msg):
-            return  # /ignore: live or replayed, messages, notices, CTCP and file offers
         batch = msg.tags.get("batch") if msg.tags else None
-        if batch in self.history.open and msg.command in ("PRIVMSG", "NOTICE"):
-            self.history.line(self.history.open[batch], msg)
+        if batch is not None and self.multiline.line(batch, msg):
+            return  # a line of a multiline message: handled whole at the batch's end
+        if msg.command in ("PRIVMSG", "NOTICE", "TAGMSG") and self._session.commands.ignored(msg):
+            return  # /ignore: live or replayed, messages, notices, CTCP, offers, reactions
+        if batch in self.history.open:  # replayed: never applied as if it happened now
+            self.history.line(batch, msg)
             return
         if msg.command == "FAIL" and msg.param(0) == "CHATHISTORY":
             for param in msg.params[1:-1]:  # the target, or the reference, is among them
                 name = self._outbox.room_of(param) or param
                 if self._outbox.resyncing(name):
                     self._outbox.resynced(name)
-        if (msg.command.isdecimal() and msg.command[0] in "45") or msg.command == "FAIL":
+        error = (msg.command.isdecimal() and msg.command[0] in "45") or msg.command == "FAIL"
+        if error and not self.conversation.refused(msg):  # not a reaction's, a REDACT's
             self._outbox.refused(msg)
         handler = self._handlers.get(msg.command)
         if handler is not None:

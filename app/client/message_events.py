@@ -1,11 +1,13 @@
 """What others' (and our own echoed) messages do: PRIVMSG and NOTICE become lines of a
 room, confirm our own pending lines in the outbox, hand file offers to DCC, and call for
-the user's attention (mentions, private messages)."""
+the user's attention (mentions, private messages). A reply (``+reply``) gets its parent's
+preview (conversation_events.with_reply); a multiline batch arrives here as one message."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.client.conversation_events import with_reply
 from app.client.models import ChatLine
 from app.client.outbox import Outbox
 from app.client.text import SERVER_ROOM, message_time, nick_of
@@ -43,7 +45,9 @@ class MessageEvents:
             kind, text = "action", ctcp[1]
         if out is not None:  # the echo of a message we sent: confirmed
             stamp, msgid = message_time(msg), msg.tags.get("msgid", "")
-            self._outbox.settle(out, ChatLine(stamp, sender, text, kind, True, msgid))
+            line = ChatLine(stamp, sender, text, kind, True, msgid)
+            room = s.rooms.get(out.room)
+            self._outbox.settle(out, with_reply(line, msg, room.messages if room else None))
             return
         target = target.lstrip(s.connection.info.prefix_symbols) or target
         channel = s.connection.info.is_channel(target)
@@ -53,6 +57,7 @@ class MessageEvents:
             room = s.rooms.open(name, "channel" if channel else "query")
             s.room_opened.emit(room.name)
         line = ChatLine(message_time(msg), sender, text, kind, own, msg.tags.get("msgid", ""))
+        line = with_reply(line, msg, room.messages)
         if not s.add_line(room.name, line):
             return  # seen already
         s._fetch_link_images(room.name, line)

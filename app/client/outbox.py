@@ -2,8 +2,11 @@
 
 Messages are kept while offline and sent after the reconnect. Text longer than one line is cut
 into as many lines as the server relays whole (app/protocol/split.py), each its own pending
-line, as the others will see them. Messages for a room still catching up after a reconnect wait
-for its history; one the link lost and the catch-up did not show is failed, to resend or discard.
+line, as the others will see them. Text of several lines goes as one draft/multiline batch
+(app/client/multiline.py), one pending line that its echoed batch confirms; more than the
+server takes in one batch goes as several; without the cap, line by line. Messages for a room
+still catching up after a reconnect wait for its history; one the link lost and the catch-up
+did not show is failed, to resend or discard.
 
 How a line sent is settled. IRC servers handle one client's lines in order, and everything they
 answer to a line comes before what they answer to the next one. So:
@@ -26,15 +29,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
-from app.client.models import ChatLine
+from app.client.models import ChatLine, ReplyPreview
+from app.client.multiline import batch_wire, limits_of, pieces
 from app.protocol.ctcp import parse_ctcp
-from app.protocol.message import Message, format_line
+from app.protocol.message import Message, format_line, serialize_tags
 from app.protocol.refusal import read_refusal, reason_words
 from app.protocol.split import OwnMask, relay_budget, split_for_relay
 
@@ -65,6 +69,8 @@ class Outgoing:
     command: str = "PRIVMSG"
     sentinel: int = 0  # the PING :chatbox-<n> that followed it (0: none in flight)
     echo: bool = False  # sent with echo-message: its echo confirms it
+    tags: dict[str, str] = field(default_factory=dict)  # client tags (a reply's)
+    multiline: bool = False  # ``text`` (lines joined by "\n") goes as one batch
 
 
 class Outbox(QObject):
@@ -89,9 +95,12 @@ class Outbox(QObject):
         """Own messages not confirmed yet (queued, sent, or failed), oldest first."""
         return [o.line for o in self._items]
 
-    def send(self, target: str, text: str, command: str = "PRIVMSG") -> None:
+    def send(self, target: str, text: str, command: str = "PRIVMSG", *,
+             tags: dict[str, str] | None = None, reply: ReplyPreview | None = None,
+             multiline: bool = False) -> None:
         """Show a PRIVMSG (or NOTICE) the user typed as pending in its room, one line per
-        piece it is cut into, and send them when they may go."""
+        piece it is cut into (per batch, ``multiline``), and send them when they may go.
+        ``tags`` and ``reply`` (a reply's parent) go with the first piece."""
         session = self._session
         info = session.connection.info
         ctcp = parse_ctcp(text) if command == "PRIVMSG" else None
@@ -103,18 +112,29 @@ class Outbox(QObject):
             room = session.rooms.open(name, kind_of_room)
             session.room_opened.emit(room.name)
         now = datetime.now(UTC)
-        for piece in self._pieces(command, target, text):
+        multiline = multiline and limits_of(session.connection) is not None
+        for i, piece in enumerate(self._pieces(command, target, text, multiline)):
             shown = _shown(kind, piece)
             line = ChatLine(now, session.nick, shown, kind, own=True, state="pending")
+            if i == 0 and reply is not None:
+                line = replace(line, reply_to=reply.msgid, reply=reply)
             session.add_line(room.name, line)
-            self._items.append(Outgoing(room.name, target, piece, line, command=command))
+            self._items.append(Outgoing(room.name, target, piece, line, command=command,
+                                        tags=dict(tags or {}) if i == 0 else {},
+                                        multiline=multiline))
         self.flush()
 
-    def _pieces(self, command: str, target: str, text: str) -> list[str]:
+    def _budget(self, command: str, target: str) -> int:
         connection = self._session.connection
         nick = connection.nick or "x" * connection.info.nicklen
         mask = self._mask
-        budget = relay_budget(command, target, nick, connection.info.tokens, mask.user, mask.host)
+        return relay_budget(command, target, nick, connection.info.tokens, mask.user, mask.host)
+
+    def _pieces(self, command: str, target: str, text: str, multiline: bool = False) -> list[str]:
+        budget = self._budget(command, target)
+        if multiline or "\n" in text:
+            limits = limits_of(self._session.connection) if multiline else None
+            return pieces(text, budget, limits) or [text]
         return split_for_relay(text, budget)
 
     def resend(self, line: ChatLine) -> bool:
@@ -156,8 +176,10 @@ class Outbox(QObject):
     def _refit(self, out: Outgoing) -> list[Outgoing]:
         """``out`` cut again if it no longer fits (our nick or the server changed since it
         was typed): its pieces, shown in its place, the lines queued after it below them."""
-        pieces = self._pieces(out.command, out.target, out.text)
-        if len(pieces) < 2:
+        if out.multiline and limits_of(self._session.connection) is None:
+            out.multiline = False  # another server (failover) without the cap: line by line
+        pieces = self._pieces(out.command, out.target, out.text, out.multiline)
+        if pieces == [out.text]:
             return [out]
         at = self._items.index(out)
         later = [o for o in self._items[at + 1 :] if o.room == out.room and o.state == "queued"]
@@ -169,8 +191,9 @@ class Outbox(QObject):
         self._restate(out, replace(out.line, text=_shown(out.line.kind, pieces[0])))
         parts = [out]
         for piece in pieces[1:]:
-            line = replace(out.line, text=_shown(out.line.kind, piece))
-            parts.append(Outgoing(out.room, out.target, piece, line, command=out.command))
+            line = replace(out.line, text=_shown(out.line.kind, piece), reply_to="", reply=None)
+            parts.append(Outgoing(out.room, out.target, piece, line, command=out.command,
+                                  multiline=out.multiline))
             self._session.add_line(out.room, line)
         self._items[at + 1 : at + 1] = parts[1:]
         for other in later:
@@ -182,9 +205,17 @@ class Outbox(QObject):
         caps = connection.caps
         line = format_line(None, out.command, (out.target, out.text), trailing=True)
         out.echo = "echo-message" in caps
+        tags = dict(out.tags)
         if out.echo and "labeled-response" in caps:
             out.label = f"cb{next(self._labels)}"
-            line = f"@label={out.label} {line}"
+            tags = {"label": out.label, **tags}
+        limits = limits_of(connection) if out.multiline else None
+        if limits is not None:  # the label and client tags go on the opening BATCH
+            budget = self._budget(out.command, out.target)
+            line = batch_wire(f"cb{next(self._labels)}", out.target, out.text, budget, limits,
+                              tags)
+        elif tags:
+            line = f"@{serialize_tags(tags)} {line}"
         out.state = "sent"
         connection.send(line)
         if not out.echo:  # nothing else will tell this line from the next one

@@ -19,3 +19,4 @@ LINE_ROLE = Qt.ItemDataRole.UserRole + 9  # the ChatLine itself (one call for a 
 MARKER_ROLE = Qt.ItemDataRole.UserRole + 10  # True for the first unread line
 HIGHLIGHT_ROLE = Qt.ItemDataRole.UserRole + 11  # a room's unread mentions and private messages
 AWAY_ROLE = Qt.ItemDataRole.UserRole + 12  # a member who is away (greyed)
+ONLINE_ROLE = Qt.ItemDataRole.UserRole + 20  # a contact who is online (MONITOR); 20+: presence

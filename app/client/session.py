@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.client.commands import Commands
 from app.client.connection import IrcConnection
+from app.client.contacts import Contacts
 from app.client.dcc import DccManager
 from app.client.events import AttentionRule, IrcEvents, last_msgid
 from app.client.link_images import LinkImages
@@ -31,6 +32,7 @@ from app.client.liveness import NickKeeper, WakeWatch
 from app.client.models import ChatLine, RoomModel
 from app.client.netsplit import NetsplitLines
 from app.client.outbox import Outbox, Outgoing
+from app.client.read_markers import ReadMarkers
 from app.client.text import (
     SERVER_ROOM,
     address_of,
@@ -41,6 +43,7 @@ from app.client.text import (
     reason_of,
 )
 from app.client.transfer import Transfer
+from app.client.typing import TypingTracker
 from app.protocol.ctcp import parse_ctcp
 from app.protocol.errors import ProtocolError
 from app.protocol.input import InputResult
@@ -84,6 +87,7 @@ class ChatSession(QObject):
     reconnect_scheduled = Signal(float)
     server_changed = Signal(str)
     attention = Signal(str, str, str)  # room, sender, text: live, as attention_rule says
+    read_elsewhere = Signal(str)  # room: read on another device (MARKREAD): withdraw its alerts
 
     def __init__(self, connection: IrcConnection | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -119,8 +123,12 @@ class ChatSession(QObject):
         self._wake = WakeWatch(self)
         self._wake.woke.connect(self.network_changed)
         self._events = IrcEvents(self, self._outbox, self._nick_keeper)
+        self.conversation = self._events.conversation  # replies, reactions, redaction
         self.commands = Commands(self, self._nick_keeper)  # typed commands, their replies
         self.attention_rule = AttentionRule()  # the user's highlight words, or every message
+        self.typing = TypingTracker(self, self)  # who types where; ours told to the others
+        self.read_markers = ReadMarkers(self, self)  # where reading stopped, on every device
+        self.contacts = Contacts(self, self)  # watched nicks, online or not (MONITOR)
 
     @property
     def nick(self) -> str:
@@ -157,6 +165,8 @@ class ChatSession(QObject):
     @Slot(str, str)
     def send_input(self, text: str, room: str) -> InputResult:
         """What the user typed in ``room``; returns what it became (the UI shows errors)."""
+        if "\n" in text:  # several lines: one multiline message, or line by line
+            return self.conversation.send_text(text, room)
         result = self.commands.parse(text, room)  # errors, /help, /clear … said and done
         if result.quit is not None:
             self.quit(result.quit)
@@ -251,7 +261,7 @@ class ChatSession(QObject):
             room = self.rooms.get(name)
             if room is None:
                 continue
-            with_image = replace(line, image=path)
+            with_image = replace(room.messages.current(line), image=path)  # reactions since
             if room.messages.replace(line, with_image):
                 shown.append((name, with_image))
         if shown:
@@ -381,7 +391,10 @@ class ChatSession(QObject):
         """Show ``line`` in room ``name``; False when it was there already (same msgid)."""
         room = self.rooms.get(name) or self.rooms.get(SERVER_ROOM)
         looking = room is not None and room.name == self.active_room and self.window_active
+        if looking and line.msgid:  # read as it comes: the other devices hear of it
+            self.read_markers.seen(name)
         return self.rooms.add_line(name, line, looking=looking)
 
     def mark_read(self, name: str) -> None:
         self.rooms.mark_read(name)
+        self.read_markers.read(name)  # MARKREAD, when the marker moves forward
