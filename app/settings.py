@@ -113,6 +113,15 @@ class Settings:
         self._store.setValue("notifications/highlight_words", list(dict.fromkeys(cleaned)))
 
     @property
+    def contact_alerts(self) -> bool:
+        """Tell me when a contact comes online (on by default)."""
+        return self._bool("notifications/contacts_online", True)
+
+    @contact_alerts.setter
+    def contact_alerts(self, on: bool) -> None:
+        self._set_bool("notifications/contacts_online", on)
+
+    @property
     def ignored(self) -> list[str]:
         """Whom /ignore hides (``nick!user@host`` masks), on every server."""
         return self._list("ignore/masks")
@@ -120,6 +129,24 @@ class Settings:
     @ignored.setter
     def ignored(self, masks: list[str]) -> None:
         self._store.setValue("ignore/masks", list(masks))
+
+    @property
+    def watched(self) -> list[str]:
+        """The nicks in Contacts (watched for coming online), on every server."""
+        return self._list("contacts/watched")
+
+    @watched.setter
+    def watched(self, nicks: list[str]) -> None:
+        self._store.setValue("contacts/watched", list(dict.fromkeys(nicks)))
+
+    @property
+    def share_typing(self) -> bool:
+        """Let others see when I am typing (on by default)."""
+        return self._bool("privacy/share_typing", True)
+
+    @share_typing.setter
+    def share_typing(self, on: bool) -> None:
+        self._set_bool("privacy/share_typing", on)
 
     # ---------------------------------------------------------------- how it looks
     @property
@@ -188,6 +215,16 @@ class Settings:
     @strip_colours.setter
     def strip_colours(self, on: bool) -> None:
         self._set_bool("view/strip_colours", on)
+
+    @property
+    def recent_emoji(self) -> list[str]:
+        """The emoji picked to react with, newest first (repeats kept: the picker shows
+        the most used first)."""
+        return self._list("view/recent_emoji")
+
+    @recent_emoji.setter
+    def recent_emoji(self, picks: list[str]) -> None:
+        self._store.setValue("view/recent_emoji", [p for p in picks if p][:40])
 
     # ---------------------------------------------------------------- the tray
     @property

@@ -21,13 +21,16 @@ from app.client.models import TEXT_ROLE, ChatLine, Room
 from app.client.session import SERVER_ROOM, ChatSession
 from app.ui.channel_browser import ChannelBrowser
 from app.ui.chat_menu import ChatMenu
+from app.ui.chat_presence import ChatPresence
 from app.ui.context_menus import ContextMenus
 from app.ui.file_sharing import FileSharing
 from app.ui.file_sharing import RecipientChooser as RecipientChooser  # still importable here
 from app.ui.input_line import InputLine
 from app.ui.member_delegate import MemberDelegate
+from app.ui.message_actions import MessageActions
 from app.ui.message_view import MessageView
 from app.ui.notify import Notifier
+from app.ui.reply_strip import ReplyStrip
 from app.ui.room_find import RoomFind
 from app.ui.room_list import RoomDelegate
 from app.ui.status_line import StatusLine
@@ -84,7 +87,9 @@ class ChatWindow(QMainWindow):
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.topic, self.messages, self.find_bar, self.offers, self.input):
+        self.reply_strip = ReplyStrip()  # "Replying to bob: …" above the input
+        for widget in (self.topic, self.messages, self.find_bar, self.offers, self.reply_strip,
+                       self.input):
             column.addWidget(widget)
         splitter = QSplitter()
         splitter.addWidget(self.rooms_view)
@@ -109,6 +114,8 @@ class ChatWindow(QMainWindow):
         self.link_images_action = self.chat_menu.link_images_action
         self.strangers_action = self.chat_menu.strangers_action
         self.context_menus = ContextMenus(self)
+        self.message_actions = MessageActions(self)  # reply, react, delete
+        self.presence = ChatPresence(self)  # typing line, contacts; before our own slots
         self.channel_browser: ChannelBrowser | None = None  # made by the first /list
         self._connect_signals()
         self._show_room(SERVER_ROOM)
@@ -222,6 +229,7 @@ class ChatWindow(QMainWindow):
             index = room.messages.index(marker)
             if not self.messages.viewport().rect().contains(self.messages.visualRect(index)):
                 self.messages.scrollTo(index, MessageView.ScrollHint.PositionAtTop)
+        self.presence.show_room(room.name)
         self.members_view.setModel(room.members)
         self.members_view.setVisible(room.kind == "channel" and self._show_members)
         self._show_topic(room)
@@ -271,6 +279,8 @@ class ChatWindow(QMainWindow):
         if room is not None and room.messages.marker is not None:
             room.messages.marker = None  # answering: the unread rule has done its job
             self.messages.doItemsLayout()
+        if self.message_actions.send_reply(text):
+            return
         result = self.session.send_input(text, self._room)
         if self.session.rooms.get(self._room) is None:  # /close
             self.show_room(SERVER_ROOM)

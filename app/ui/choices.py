@@ -15,7 +15,7 @@ LIVE = frozenset({
     "last_nick", "real_name", "theme", "font_family", "font_size", "timestamp_format",
     "notification_level", "notification_sound", "highlight_words", "hide_joins",
     "show_members", "strip_colours", "link_images", "download_folder",
-    "files_from_strangers", "close_to_tray",
+    "files_from_strangers", "close_to_tray", "share_typing", "contact_alerts",
 })
 
 

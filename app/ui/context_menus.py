@@ -64,6 +64,12 @@ class ContextMenus(QObject):
         menu.addAction("Send a file…", lambda: self._send_files(nick))
         menu.addAction("Mention", lambda: self._mention(nick))
         menu.addAction("Ignore", lambda: self._type(f"/ignore {nick}"))
+        contacts = w.session.contacts
+        if contacts.available():  # the server tells who is online (MONITOR)
+            if contacts.watched(nick):
+                menu.addAction("Stop watching", lambda: contacts.unwatch(nick))
+            else:
+                menu.addAction("Watch", lambda: contacts.watch(nick))
         room = w.session.rooms.get(w.current_room)
         if room is not None and room.kind == "channel" and self._is_operator():
             menu.addSeparator()
@@ -148,14 +154,31 @@ class ContextMenus(QObject):
 
     # ---------------------------------------------------------------- messages
     def _extend_message_menu(self, menu: QMenu, line: ChatLine) -> None:
-        """After Copy: Copy link, Quote, and the sender's own menu."""
+        """Reply and React before Copy (where the server has them); after it: Copy link,
+        Quote, Delete (own lines, an operator's: any), and the sender's own menu."""
+        actions = self._window.message_actions
+        offered = actions.actions_for(line)
+        first = menu.actions()[0] if menu.actions() else None
+        lead: list[tuple[str, str, Callable[[], object]]] = [
+            ("reply", "Reply", functools.partial(actions.start_reply, line)),
+            ("react", "React…", functools.partial(actions.open_picker, line, None)),
+        ]
+        for name, title, slot in lead:
+            if name in offered:
+                action = menu.addAction(title, slot)
+                if first is not None:
+                    menu.insertAction(first, action)
+        if first is not None and offered & {"reply", "react"}:
+            menu.insertSeparator(first)
         shown = strip_formatting(line.text)
-        found = links(shown)
+        found = [] if line.redacted else links(shown)
         if found:
             url = found[0][2]
             menu.addAction("Copy link", lambda: QGuiApplication.clipboard().setText(url))
-        if line.kind in ("message", "action", "notice"):
+        if line.kind in ("message", "action", "notice") and not line.redacted:
             menu.addAction("Quote", lambda: self._quote(line.sender, shown))
+        if "delete" in offered:
+            menu.addAction("Delete…", functools.partial(actions.delete, line))
         if line.sender and not line.own:
             menu.addSeparator()
             menu.addMenu(self.nick_menu(line.sender, menu))

@@ -94,9 +94,13 @@ class Desktop(QObject):
                  before=window.chat_menu.menu.menuAction())
         apply_choices(window, self.choices, sorted(LIVE - NOT_PER_WINDOW))
         window.notifier.tray = self.tray
+        window.message_actions.settings = self.settings  # the emoji picked, remembered
         window.notifications_toggled.connect(self._on_notifications_toggled)
         window.link_images_toggled.connect(self._on_link_images_toggled)
         window.strangers_toggled.connect(self._on_strangers_toggled)
+        contacts = window.session.contacts  # the watched nicks, remembered across restarts
+        contacts.set_watched(self.settings.watched)
+        contacts.watch_list_changed.connect(self._on_watch_list_changed)
         rooms = window.session.rooms
         for signal in (rooms.dataChanged, rooms.rowsRemoved, rooms.modelReset):
             signal.connect(self._on_rooms_changed)
@@ -121,6 +125,14 @@ class Desktop(QObject):
     @Slot()
     def _on_rooms_changed(self) -> None:
         self.update_unread()
+
+    @Slot(list)
+    def _on_watch_list_changed(self, nicks: list[str]) -> None:
+        """Watch or Stop watching in one window: saved, and every window watches the same."""
+        self.settings.watched = nicks
+        for window in self._windows():
+            if window.session.contacts is not self.sender():
+                window.session.contacts.set_watched(nicks)
 
     @Slot()
     def _on_chat_closed(self) -> None:

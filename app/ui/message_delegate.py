@@ -3,11 +3,14 @@
 Text from the wire is laid out with QTextLayout as plain text: never HTML or rich text.
 IRC formatting codes (bold, colours …) become QTextLayout formats over the text without the
 codes (app/ui/irc_style.py); links (http, https) are found by pattern in that same text, so
-their positions are layout positions: underlined, and located under a point here.
+their positions are layout positions: underlined, and located under a point here. The parts
+around the text (a reply's quote above it, a picture and reaction chips under it, the unread
+marker) are painted by app/ui/message_extras.py; this module says where they go.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
@@ -20,14 +23,11 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
     QPalette,
-    QTextCharFormat,
     QTextLayout,
-    QTextOption,
 )
 from PySide6.QtWidgets import (
     QStyle,
@@ -36,11 +36,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client.lines import reaction_totals
 from app.client.models import LINE_ROLE, MARKER_ROLE, ChatLine
-from app.protocol.formatting import PLAIN, Span, has_formatting, parse, strip_colours
+from app.protocol.formatting import PLAIN, Span, has_formatting, strip_colours
 from app.protocol.links import links
-from app.ui.irc_style import EVENT_KINDS, formats_for, nick_colour, text_colour
-from app.ui.line_state import STATE_SUFFIX, state_suffix
+from app.ui import message_extras as extras
+from app.ui import message_text
+from app.ui.irc_style import EVENT_KINDS, nick_colour, text_colour
+from app.ui.line_state import STATE_SUFFIX
+from app.ui.message_extras import MARKER_TEXT, Chip, RowParts
 from app.ui.thumbnails import THUMB, ThumbnailCache
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "PAD",
     "STATE_SUFFIX",
     "MessageDelegate",
+    "RowParts",
     "nick_colour",
 ]
 
@@ -59,7 +64,6 @@ GAP = 8.0  # between the nick column and the text
 HIDDEN_KINDS = {"join", "part", "quit", "nick"}  # what ``hide_joins`` hides
 TIME_FORMAT = "%H:%M"
 TIME_SAMPLE = datetime(2021, 9, 29, 23, 58, 58)  # the widest: a Wednesday in September
-MARKER_TEXT = "New messages"
 T = TypeVar("T")
 
 
@@ -84,13 +88,17 @@ class MessageDelegate(QStyledItemDelegate):
 
     Row heights are cached per line and width, and a line that fits on one row is measured
     with font metrics instead of a text layout: the view asks for every row's height again
-    on each insert. A line with formatting codes is parsed once (``_spans``) and always
-    measured with a layout (bold and monospace change its width); the rest never parse.
+    on each insert. The cache holds the line itself next to its height, so a changed line
+    (a new reaction: a new frozen ChatLine) is measured again, never confused with a freed
+    one whose id was reused. A line with formatting codes is parsed once (``_spans``) and
+    always measured with a layout (bold and monospace change its width); the rest never
+    parse. A multi-line message keeps its line breaks; a deleted one reads *message deleted*.
 
     The three display settings re-layout every row when changed: ``strip_colours`` (colours
     of other people's lines are not drawn; bold and the rest are), ``timestamp_format`` (a
     ``strftime`` format; empty: no time column) and ``hide_joins`` (join, part, quit and nick
-    lines take no height and are not drawn).
+    lines take no height and are not drawn). ``me`` and ``fold`` (our nick, the server's
+    case mapping) tell which reactions are ours; ``flash`` lights up the row of one msgid.
     """
 
     HEIGHT_CACHE = 20_000
@@ -101,8 +109,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # width → {id(ChatLine): height}; Qt asks at more than one width while laying out
-        self._heights: dict[int, dict[int, int]] = {}
+        # width → {id(ChatLine): (that line, its height)}; Qt asks at more than one width
+        self._heights: dict[int, dict[int, tuple[ChatLine, int]]] = {}
         self._font_key = ""
         self._metrics = QFontMetricsF(QFont())
         self._columns_cache = (0.0, 0.0)
@@ -111,6 +119,9 @@ class MessageDelegate(QStyledItemDelegate):
         self._timestamp_format = TIME_FORMAT
         self._hide_joins = False
         self.thumbnails = ThumbnailCache(self)
+        self.me: Callable[[], str] = str  # our nick now ("" by default: no chip is ours)
+        self.fold: Callable[[str], str] = str.lower
+        self.flash: tuple[str, float] = ("", 0.0)  # (msgid, strength 1 → 0)
 
     def _relayout(self) -> None:
         """Forget every measurement; the view lays out all rows again (an invalid index:
@@ -141,7 +152,7 @@ class MessageDelegate(QStyledItemDelegate):
                 self._columns_cache = (time_w, nick_w)
                 self._heights.clear()
 
-    def _cache(self, width: int) -> dict[int, int]:
+    def _cache(self, width: int) -> dict[int, tuple[ChatLine, int]]:
         cache = self._heights.get(width)
         if cache is None or len(cache) > self.HEIGHT_CACHE:
             if len(self._heights) >= 4:  # a window being resized: keep a few widths only
@@ -161,7 +172,8 @@ class MessageDelegate(QStyledItemDelegate):
     def _styled(self, line: ChatLine) -> list[Span] | None:
         """The spans of a line with formatting codes; None for a line without."""
         text = line.text
-        if text.isprintable() or not has_formatting(text):
+        probe = text.replace("\n", "")
+        if line.redacted or probe.isprintable() or not has_formatting(probe):
             return None
         if self._strip_colours and not line.own:
             text = strip_colours(text)
@@ -169,17 +181,8 @@ class MessageDelegate(QStyledItemDelegate):
         if spans is None:
             if len(self._spans) >= self.SPAN_CACHE:
                 self._spans.clear()
-            spans = self._spans[text] = parse(text)
+            spans = self._spans[text] = message_text.parse_lines(text)
         return spans
-
-    @staticmethod
-    def _prefix(line: ChatLine) -> str:
-        return f"* {line.sender} " if line.kind == "action" else ""
-
-    def _body(self, line: ChatLine, spans: list[Span] | None) -> str:
-        """The text laid out: what ``line`` shows, without formatting codes."""
-        text = line.text if spans is None else "".join(span.text for span in spans)
-        return self._prefix(line) + text + state_suffix(line)
 
     def hidden(self, line: ChatLine) -> bool:
         return self._hide_joins and line.kind in HIDDEN_KINDS
@@ -206,50 +209,49 @@ class MessageDelegate(QStyledItemDelegate):
         """The wrapped text of one row and its x offset."""
         self._prepare(option, int(width), check_font=False)
         x = self._text_x(line)
-        spans = self._styled(line)
-        layout = QTextLayout(self._body(line, spans), option.font)
-        text_option = QTextOption()
-        text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(text_option)
-        formats = []
-        if spans is not None:
-            palette = option.palette
-            selected = option.state & QStyle.StateFlag.State_Selected
-            role = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base
-            formats = formats_for(
-                spans, len(self._prefix(line)), text_colour(line.kind, line.state, palette),
-                palette.color(role),
-            )
-        suffix = state_suffix(line)
-        if suffix:
-            fmt = QTextCharFormat()
-            fmt.setFontItalic(True)
-            role = QPalette.ColorRole.PlaceholderText
-            fmt.setForeground(option.palette.color(role))
-            span = QTextLayout.FormatRange()
-            span.start = len(layout.text()) - len(suffix)
-            span.length, span.format = len(suffix), fmt
-            formats.append(span)
-        for start, end, _url in links(layout.text()):
-            fmt = QTextCharFormat()
-            fmt.setFontUnderline(True)
-            fmt.setForeground(option.palette.color(QPalette.ColorRole.Link))
-            span = QTextLayout.FormatRange()
-            span.start, span.length, span.format = start, end - start, fmt
-            formats.append(span)
-        layout.setFormats(formats)
-        layout.beginLayout()
-        y = 0.0
-        available = max(40.0, width - x - PAD)
-        while True:
-            text_line = layout.createLine()
-            if not text_line.isValid():
-                break
-            text_line.setLineWidth(available)
-            text_line.setPosition(QPointF(0, y))
-            y += text_line.height()
-        layout.endLayout()
+        selected = option.state & QStyle.StateFlag.State_Selected
+        role = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base
+        layout = message_text.laid_out(
+            line, self._styled(line), option.font, option.palette,
+            option.palette.color(role), max(40.0, width - x - PAD),
+        )
         return layout, x
+
+    def parts(
+        self, line: ChatLine, width: float, text_height: float, *, shown: bool = True
+    ) -> RowParts:
+        """Where the quote, the text, the picture and the chips of ``line`` go in a row
+        ``width`` wide whose text is ``text_height`` tall (call after ``_prepare``).
+        ``shown``: the row is on screen (its picture is loaded, not only measured)."""
+        x = self._text_x(line) + PAD
+        available = max(40.0, width - x - PAD)
+        line_h = self._metrics.height()
+        quote = None
+        top = PAD
+        if extras.has_quote(line):  # set off from the row above: it belongs to this one
+            quote = QRectF(x, top + PAD, available, line_h)
+            top += PAD + line_h + 1
+        bottom = top + text_height
+        image = None
+        if line.image and not line.redacted:
+            pixmap = self.thumbnails.get(line.image) if shown else None
+            size = pixmap.size() if pixmap is not None else THUMB
+            image = QRectF(x, bottom + PAD, size.width(), size.height())
+            bottom += PAD + THUMB.height()
+        chips: list[Chip] = []
+        if line.reactions and not line.redacted:
+            totals = reaction_totals(line, self.fold, self.me())
+            chips = extras.layout_chips(totals, self._metrics, x, bottom + PAD, available)
+            if chips:
+                bottom += PAD + extras.chips_height(chips)
+        return RowParts(x, quote, top, image, chips, int(bottom + PAD + 0.999))
+
+    def _row(
+        self, option: QStyleOptionViewItem, line: ChatLine
+    ) -> tuple[QTextLayout, RowParts]:
+        width = option.rect.width()
+        layout, _x = self.layout(option, line, width)
+        return layout, self.parts(line, width, layout.boundingRect().height())
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -260,23 +262,22 @@ class MessageDelegate(QStyledItemDelegate):
             return QSize(width, 0)
         self._prepare(option, width, check_font=False)
         cache = self._cache(width)
-        height = cache.get(id(line))
+        cached = cache.get(id(line))
+        height = cached[1] if cached is not None and cached[0] is line else None
         if height is None and self.hidden(line):
-            height = cache[id(line)] = 0
+            height = 0
         if height is None:
             spans = self._styled(line)
-            body = self._body(line, spans)
+            body = message_text.body(line, spans)
             available = max(40.0, width - self._text_x(line) - PAD)
             styled = spans is not None and any(span.style != PLAIN for span in spans)
-            plain = not styled and "\n" not in body
+            plain = not styled and message_text.BREAK not in body
             if plain and self._metrics.horizontalAdvance(body) <= available:
                 text_height = self._metrics.height()
             else:
                 text_height = self.layout(option, line, width)[0].boundingRect().height()
-            height = int(text_height + 2 * PAD + 0.999)
-            if line.image:
-                height += THUMB.height() + int(PAD)  # a fixed box: no relayout when it loads
-            cache[id(line)] = height
+            height = self.parts(line, width, text_height, shown=False).height
+        cache[id(line)] = (line, height)
         if index.data(MARKER_ROLE):
             height += self.marker_height()
         return QSize(width, height)
@@ -291,103 +292,101 @@ class MessageDelegate(QStyledItemDelegate):
         if line is None:
             return
         self._prepare(option, option.rect.width(), check_font=True)
+        palette = option.palette
         if index.data(MARKER_ROLE):
-            self._paint_marker(painter, option)
+            band = QRectF(option.rect.left(), option.rect.top(), option.rect.width(),
+                          self.marker_height())
+            extras.paint_marker(painter, band, self._metrics, palette, PAD)
             option = self._content(option, index)
         if self.hidden(line):
             return
         kind, sender = line.kind, line.sender
         stamp = self._stamp(line.time.astimezone())
-        palette = option.palette
-        dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
         painter.save()
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
+        elif option.state & QStyle.StateFlag.State_MouseOver and line.kind not in EVENT_KINDS:
+            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.AlternateBase))
+        if self.flash[0] and line.msgid == self.flash[0]:
+            extras.paint_flash(painter, QRectF(option.rect), palette, self.flash[1])
+        layout, parts = self._row(option, line)
+        origin = QPointF(option.rect.left(), option.rect.top())
+        text_top = origin.y() + parts.text_top
         rect = QRectF(option.rect).adjusted(PAD, PAD, -PAD, -PAD)
         time_w, nick_w = self._columns_cache
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         if stamp:
-            painter.drawText(
-                QRectF(rect.left(), rect.top(), time_w, rect.height()),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                stamp,
-            )
+            painter.drawText(QRectF(rect.left(), text_top, time_w, rect.height()), top_left,
+                             stamp)
         if kind not in EVENT_KINDS and kind != "action" and sender:
-            painter.setPen(nick_colour(sender, dark))
+            painter.setPen(nick_colour(sender, extras.dark(palette)))
             font = QFont(option.font)
             font.setBold(line.own)
             painter.setFont(font)
-            elided = QFontMetricsF(font).elidedText(
-                sender, Qt.TextElideMode.ElideRight, nick_w - 2 * PAD
-            )
-            painter.drawText(
-                QRectF(rect.left() + time_w, rect.top(), nick_w, rect.height()),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                elided,
-            )
+            elided = QFontMetricsF(font).elidedText(sender, Qt.TextElideMode.ElideRight,
+                                                    nick_w - 2 * PAD)
+            painter.drawText(QRectF(rect.left() + time_w, text_top, nick_w, rect.height()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, elided)
             painter.setFont(option.font)
+        if parts.quote is not None:
+            extras.paint_quote(painter, parts.quote.translated(origin), line, option.font, palette)
         painter.setPen(text_colour(line.kind, line.state, palette))
-        layout, x = self.layout(option, line, option.rect.width())
-        layout.draw(painter, QPointF(option.rect.left() + x + PAD, rect.top()))
-        if line.image:
-            self._paint_thumbnail(painter, option, line, self.image_rect(option, line, layout))
+        layout.draw(painter, QPointF(origin.x() + parts.x, text_top))
+        if parts.image is not None:
+            extras.paint_thumbnail(painter, palette, self.thumbnails.get(line.image),
+                                   self.thumbnails.failed(line.image),
+                                   parts.image.translated(origin))
+        if parts.chips:
+            extras.paint_chips(painter, parts.chips, self._metrics, palette, origin)
         painter.restore()
 
-    def image_rect(
-        self, option: QStyleOptionViewItem, line: ChatLine, layout: QTextLayout | None = None
-    ) -> QRectF:
-        """Where the picture of ``line`` is drawn (view coordinates)."""
-        if layout is None:
-            layout, x = self.layout(option, line, option.rect.width())
-        else:
-            x = self._text_x(line)
-        top = option.rect.top() + PAD + layout.boundingRect().height() + PAD
-        pixmap = self.thumbnails.get(line.image)
-        size = pixmap.size() if pixmap is not None else THUMB
-        return QRectF(option.rect.left() + x + PAD, top, size.width(), size.height())
+    def _located(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> tuple[ChatLine, QStyleOptionViewItem, QTextLayout, RowParts] | None:
+        """Row ``index`` laid out for finding what is under a point."""
+        line = self._line(index)
+        if line is None or self.hidden(line):
+            return None
+        option = self._content(option, index)
+        layout, parts = self._row(option, line)
+        return line, option, layout, parts
 
-    def _paint_thumbnail(
-        self, painter: QPainter, option: QStyleOptionViewItem, line: ChatLine, box: QRectF
-    ) -> None:
-        pixmap = self.thumbnails.get(line.image)
-        if pixmap is not None:
-            painter.drawPixmap(box.topLeft(), pixmap)
-            return
-        painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
-        painter.drawRect(box.adjusted(0, 0, -1, -1))
-        word = "Not an image" if self.thumbnails.failed(line.image) else "Loading…"
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, word)
+    def image_rect(self, option: QStyleOptionViewItem, line: ChatLine) -> QRectF:
+        """Where the picture of ``line`` is drawn (view coordinates; empty: none)."""
+        image = self._row(option, line)[1].image
+        return QRectF() if image is None else image.translated(option.rect.topLeft())
 
-    def _paint_marker(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
-        """A red rule with "New messages" at its right end, above the first unread line."""
-        dark = option.palette.color(QPalette.ColorRole.Base).lightness() < 128
-        colour = QColor("#e06c75") if dark else QColor("#d32f2f")
-        band = QRectF(option.rect.left(), option.rect.top(), option.rect.width(),
-                      self.marker_height())
-        label_w = self._metrics.horizontalAdvance(MARKER_TEXT) + 2 * PAD
-        painter.save()
-        painter.setPen(colour)
-        y = band.center().y()
-        painter.drawLine(QPointF(band.left() + PAD, y), QPointF(band.right() - label_w - PAD, y))
-        painter.drawText(
-            QRectF(band.right() - label_w, band.top(), label_w, band.height()),
-            Qt.AlignmentFlag.AlignCenter,
-            MARKER_TEXT,
-        )
-        painter.restore()
+    def reaction_at(
+        self, option: QStyleOptionViewItem, index: QModelIndex, point: QPointF
+    ) -> Chip | None:
+        """The reaction chip under ``point`` (view coordinates) in row ``index``, if any."""
+        found = self._located(option, index)
+        if found is None:
+            return None
+        _line, option, _layout, parts = found
+        local = point - QPointF(option.rect.left(), option.rect.top())
+        return next((chip for chip in parts.chips if chip.rect.contains(local)), None)
+
+    def quote_at(self, option: QStyleOptionViewItem, index: QModelIndex, point: QPointF) -> bool:
+        """Whether ``point`` (view coordinates) is on the quote line of a reply."""
+        found = self._located(option, index)
+        if found is None or found[3].quote is None:
+            return False
+        quote = found[3].quote
+        local = point - QPointF(found[1].rect.left(), found[1].rect.top())
+        return QRectF(quote.left(), 0, quote.width(), quote.bottom()).contains(local)
 
     def link_at(
         self, option: QStyleOptionViewItem, index: QModelIndex, point: QPointF
     ) -> str | None:
         """The link under ``point`` (view coordinates) in row ``index``, if any."""
-        line = self._line(index)
-        if line is None or self.hidden(line):
+        found = self._located(option, index)
+        if found is None:
             return None
-        option = self._content(option, index)
-        layout, x = self.layout(option, line, option.rect.width())
-        local = QPointF(
-            point.x() - option.rect.left() - x - PAD, point.y() - option.rect.top() - PAD
-        )
+        _line, option, layout, parts = found
+        local = QPointF(point.x() - option.rect.left() - parts.x,
+                        point.y() - option.rect.top() - parts.text_top)
         for i in range(layout.lineCount()):
             text_line = layout.lineAt(i)
             if text_line.y() <= local.y() < text_line.y() + text_line.height():

@@ -117,6 +117,10 @@ class PreferencesDialog(QDialog):
         self.tray_note.setWordWrap(True)
         form.addRow(self.tray_check)
         form.addRow(self.tray_note)
+        self.typing_check = _check("&Let others see when I am typing",
+                                   "Others see “your-nick is typing…” under their messages while "
+                                   "you type to them (where the server passes it on)")
+        form.addRow(self.typing_check)
         return page
 
     def _look_tab(self) -> QWidget:
@@ -168,7 +172,10 @@ class PreferencesDialog(QDialog):
         self.highlight_edit.setToolTip("Messages with one of these words (separated by commas) "
                                        "count as mentions of you")
         form.addRow("Desktop notifications:", column)
+        self.contacts_check = _check("Tell me when a &contact comes online",
+                                     "A notification when someone you watch connects")
         form.addRow(self.sound_check)
+        form.addRow(self.contacts_check)
         form.addRow("&Highlight words:", self.highlight_edit)
         return page
 
@@ -215,6 +222,8 @@ class PreferencesDialog(QDialog):
             (self.joins_check, "hide_joins", True),
             (self.colours_check, "strip_colours", False),
             (self.sound_check, "notification_sound", False),
+            (self.typing_check, "share_typing", False),
+            (self.contacts_check, "contact_alerts", False),
             (self.link_images_check, "link_images", False),
             (self.strangers_check, "files_from_strangers", False),
         ):
@@ -247,6 +256,8 @@ class PreferencesDialog(QDialog):
             self.joins_check.setChecked(not s.hide_joins)
             self.colours_check.setChecked(s.strip_colours)
             self.sound_check.setChecked(s.notification_sound)
+            self.typing_check.setChecked(s.share_typing)
+            self.contacts_check.setChecked(s.contact_alerts)
             self.link_images_check.setChecked(s.link_images)
             self.strangers_check.setChecked(s.files_from_strangers)
         finally:

@@ -18,6 +18,18 @@ def badge_text(count: int) -> str:
     return "999+" if count > 999 else str(count)
 
 
+def paint_frame(
+    delegate: QStyledItemDelegate, painter: QPainter, option: QStyleOptionViewItem, index: Index
+) -> None:
+    """The style's row (selection, hover, focus) without its text: the delegate draws that."""
+    item = QStyleOptionViewItem(option)
+    delegate.initStyleOption(item, index)
+    item.text = ""
+    style = item.widget.style() if item.widget is not None else None
+    if style is not None:
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, item.widget)
+
+
 class RoomDelegate(QStyledItemDelegate):
     """Paints one room row; the accessible text stays the model's DisplayRole."""
 
@@ -29,13 +41,8 @@ class RoomDelegate(QStyledItemDelegate):
         unread = int(index.data(UNREAD_ROLE) or 0)
         highlights = int(index.data(HIGHLIGHT_ROLE) or 0)
         name = str(index.data(TEXT_ROLE) or "")
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        item.text = ""
-        style = item.widget.style() if item.widget is not None else None
         painter.save()
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, item.widget)
+        paint_frame(self, painter, option, index)
         font = QFont(option.font)
         font.setBold(unread > 0)
         rect = option.rect.adjusted(PAD, 0, -PAD, 0)

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.client.connection import Account, CertificateProblem
 from app.client.discovery import STATE_BROWSING
+from app.client.models import LINE_ROLE, ChatLine
 from app.client.session import ChatSession
 from app.client.transfer import Transfer
 from app.log import setup_logging
 from app.protocol.dnssd import LanChat
 from app.settings import Settings
 from app.ui.certificate_dialog import CertificateDialog
+from app.ui.chat_window import ChatWindow
 from app.ui.controller import ChatboxApp
 from app.ui.nick_dialog import NickDialog
 
@@ -63,6 +65,67 @@ def save(widget: QWidget, path: Path) -> None:
     wait(150)
     widget.grab().save(str(path))
     print(path)
+
+
+def settle(session: ChatSession) -> None:
+    """Wait (a few seconds at most) until the server confirmed what ``session`` sent."""
+    for _ in range(100):
+        if not session.pending:
+            return
+        wait(50)
+
+
+def said(session: ChatSession, room: str, text: str) -> ChatLine:
+    """The line ``text`` in ``room`` as ``session`` has it (waited for, with its msgid)."""
+    for _ in range(100):
+        found = session.rooms.get(room)
+        lines = found.messages.lines() if found is not None else []
+        line = next((ln for ln in lines if ln.text == text and ln.msgid), None)
+        if line is not None:
+            return line
+        wait(50)
+    raise RuntimeError(f"never arrived: {text}")
+
+
+def conversation_shots(app: QApplication, window: ChatWindow, bob: ChatSession,
+                       carol: ChatSession, out: Path, light: QPalette) -> None:
+    """conversation-light.png and conversation-dark.png: a reply, reactions (one ours), a
+    deleted message and a message of several lines, in a room of their own."""
+    room = "#weekend"
+    for who in (window.session, bob, carol):
+        who.send_input(f"/join {room}", "#chatbox")
+    for _ in range(100):  # the joins may wait for the pacing of what was said before
+        if all(who.rooms.get(room) is not None for who in (window.session, bob, carol)):
+            break
+        wait(50)
+    window.show_room(room)  # read as it comes: no "New messages" rule
+    walk_text = "Who's up for a walk on Saturday? The forecast says sun all day"
+    bob.send_input(walk_text, room)
+    walk = said(window.session, room, walk_text)
+    for who, emoji in ((carol, "👍"), (window.session, "👍"), (carol, "☀️")):
+        who.conversation.react(room, said(who, room, walk_text), emoji)
+        wait(100)
+    carol.send_input("I'm in! I can bring:\n- sandwiches\n- a flask of tea", room)
+    bring = said(window.session, room, "I'm in! I can bring:\n- sandwiches\n- a flask of tea")
+    window.session.conversation.reply(room, walk, "Count me in. 10:00 at the station?")
+    said(bob, room, "Count me in. 10:00 at the station?")
+    bob.send_input("(sorry, meant for another chat)", room)
+    bob.conversation.redact(room, said(bob, room, "(sorry, meant for another chat)"))
+    bob.send_input("10:00 works, see you there", room)
+    said(window.session, room, "10:00 works, see you there")
+    carol.typing.typed(room, "Shall I")  # the typing line (another part of the window)
+    wait(400)
+    window.resize(1000, 560)
+    window.show_room(room)
+    wait(200)
+    view = window.messages
+    row = next(r for r in range(view.model().rowCount())
+               if view.model().index(r, 0).data(LINE_ROLE).msgid == bring.msgid)
+    view._hover(view.visualRect(view.model().index(row, 0)).center())  # its actions
+    save(window, out / "conversation-light.png")
+    app.setPalette(dark_palette())
+    save(window, out / "conversation-dark.png")
+    app.setPalette(light)
 
 
 def scaled(out: Path, factor: str) -> int:
@@ -131,6 +194,7 @@ def main(out: Path) -> int:
     save(dialog, out / "nickname.png")
     dialog.close()
 
+    settings.watched = ["bob", "carol", "dana"]  # Contacts: two online, dana not yet
     window = chatbox.host_chat("alice", 0)
     assert window is not None and chatbox.server is not None
     bob = ChatSession()
@@ -141,7 +205,7 @@ def main(out: Path) -> int:
     carol.connection.connect_to("127.0.0.1", chatbox.server.port, "carol")
     wait(800)
     window.session.send_input("/topic Friday lunch — where shall we go?", "#chatbox")
-    wait(100)
+    wait(300)
     for who, text in [
         (bob, "Hi all! The new place on Main Street has a menu online: https://example.org/menu"),
         (window.session, "Looks good. 12:30?"),
@@ -152,6 +216,9 @@ def main(out: Path) -> int:
     ]:
         who.send_input(text, "#chatbox")
         wait(150)
+        settle(window.session)
+    bob.typing.typed("#chatbox", "See you")  # "bob is typing…" under the messages
+    wait(300)
     window.resize(1000, 560)
     window.show_room("#chatbox")
     save(window, out / "chat-light.png")
@@ -165,6 +232,7 @@ def main(out: Path) -> int:
     wait(200)
     window.show_room("#chatbox")
     save(window, out / "chat-unread.png")
+    conversation_shots(app, window, bob, carol, out, light)
 
     assert chatbox.server.tls is not None  # joining the hosted chat over TLS
     fingerprint = chatbox.server.tls.fingerprint

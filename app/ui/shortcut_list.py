@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.input_line import InputLine
+
 
 @dataclass(frozen=True)
 class ShortcutRow:
@@ -68,6 +70,10 @@ def shortcut_rows(window: QWidget) -> list[ShortcutRow]:
             parent, QWidget) else ""
         if shortcut.isEnabled() and shortcut.keys():
             rows.append(ShortcutRow(field, shortcut.whatsThis() or "—", _keys(shortcut.keys())))
+    for editor in window.findChildren(InputLine):  # keys it handles itself
+        for what, keys in editor.KEYS:
+            sequences = [QKeySequence(key) for key in keys.split(", ")]
+            rows.append(ShortcutRow(editor.accessibleName(), what, _keys(sequences)))
     return rows
 
 

@@ -8,6 +8,7 @@ offscreen platform has none). Without a tray there is no icon and windows close 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal, Slot
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 ICON_PX = 64
 BADGE_RED = "#d32f2f"
+STATUS_NOTIFIER_WATCHER = "org.kde.StatusNotifierWatcher"  # Qt then notifies over D-Bus
 
 
 def badge_icon(base: QIcon, count: int) -> QIcon:
@@ -42,6 +44,26 @@ def badge_icon(base: QIcon, count: int) -> QIcon:
     painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
     return QIcon(pixmap)
+
+
+def hides_with_empty_message() -> bool:
+    """Whether showing an empty tray message takes the last one away: Qt's own balloon
+    (X11 with no StatusNotifier host) and Windows' balloons, not notification servers."""
+    if sys.platform == "darwin":
+        return False
+    if sys.platform == "win32":
+        return True
+    try:  # left out of the frozen build: there, assume a notification server
+        from PySide6.QtDBus import QDBusConnection
+    except ImportError:
+        return False
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return True
+    interface = bus.interface()
+    if interface is None:
+        return True
+    return not interface.isServiceRegistered(STATUS_NOTIFIER_WATCHER).value()
 
 
 def unread_tooltip(count: int) -> str:
@@ -132,6 +154,14 @@ class AppTray(QObject):
         self._on_message_click = on_click
         self.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 8000)
         return True
+
+    def withdraw_message(self) -> None:
+        """Take back the message shown: a click on it does nothing now, and it goes where
+        Qt draws it itself (a balloon: an empty message hides it). A desktop notification
+        server would show an empty one instead; there it times out by itself."""
+        self._on_message_click = None
+        if self.icon is not None and self.icon.isVisible() and hides_with_empty_message():
+            self.icon.showMessage("", "", QSystemTrayIcon.MessageIcon.NoIcon, 1)
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

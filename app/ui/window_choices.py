@@ -43,6 +43,10 @@ def apply_choice(window: ChatWindow, choices: Choices, name: str) -> None:
         window.set_link_images(s.link_images)
     elif name == "files_from_strangers":
         window.set_files_from_strangers(s.files_from_strangers)
+    elif name == "share_typing":
+        session.typing.enabled = s.share_typing
+    elif name == "contact_alerts":
+        window.presence.contact_alerts = s.contact_alerts
     elif name == "download_folder":
         window.files.download_folder = s.download_folder
     elif name == "last_nick":  # the chats that use your nickname follow it; others keep theirs

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from app.protocol.message import Message, parse
 from app.settings import Settings
 from app.ui.controller import ChatboxApp
 from app.ui.nick_dialog import NickDialog
+from app.ui.tray import AppTray
 
 
 class LoopClient:
@@ -65,6 +67,11 @@ class LoopClient:
         self.send(f"NICK {nick}")
         self.send("USER raw 0 * :Raw Client")
         self.wait_for(qtbot, lambda m: m.command == "001")
+
+    def join(self, qtbot: QtBot, channel: str = "#chatbox") -> None:
+        """JOIN ``channel`` and wait for the end of its NAMES."""
+        self.send(f"JOIN {channel}")
+        self.wait_for(qtbot, lambda m: m.command == "366")
 
     def close(self) -> None:
         self.sock.close()
@@ -128,3 +135,21 @@ def bob(qtbot: QtBot, chatbox: ChatboxApp, hosted):  # type: ignore[no-untyped-d
     window = chatbox.join_chat("127.0.0.1", chatbox.server.port, "bob")
     qtbot.waitUntil(lambda: window.current_room == "#chatbox")
     return window
+
+
+@pytest.fixture
+def tray_messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """What the tray icon would hand the desktop's notification server."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QSystemTrayIcon, "showMessage",
+                        lambda self, title, body, *_rest: shown.append((title, body)))
+    return shown
+
+
+@pytest.fixture
+def tray(chatbox: ChatboxApp) -> AppTray:
+    """The desktop has a system tray."""
+    chatbox.desktop.tray.available = lambda: True
+    chatbox.desktop.tray.start()
+    assert chatbox.desktop.tray.shown
+    return chatbox.desktop.tray

@@ -115,7 +115,8 @@ def test_a_message_can_be_copied_its_link_copied_and_quoted(
     line = next(line for line in room.messages.lines() if line.kind == "message")
     assert isinstance(line, ChatLine)
     menu = window.messages.menu_for(line)
-    assert titles(menu) == ["Copy", "Copy link", "Quote", "bob"]
+    # alice hosts, so operates the room: she may delete bob's line too
+    assert titles(menu) == ["Reply", "React…", "Copy", "Copy link", "Quote", "Delete…", "bob"]
     trigger(menu, "Copy")
     assert QGuiApplication.clipboard().text() == "<bob> see https://example.org/page for it"
     trigger(menu, "Copy link")

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.client import connection as connection_module
 from app.client.session import ChatSession
 from app.server.listener import ChatServer
 from app.ui.controller import ChatboxApp, CloseConfirm
@@ -88,10 +89,13 @@ def test_joining_a_closed_port_says_refused_on_the_start_screen(
 
 
 def test_multi_line_paste_asks_then_sends_each_line(
-    qtbot: QtBot, chatbox: ChatboxApp, hosted, loop_clients: MakeLoopClient,  # type: ignore[no-untyped-def]
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, chatbox: ChatboxApp, loop_clients: MakeLoopClient,
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
 ) -> None:
-    window = hosted
+    """Where the server cannot take several lines as one message (no draft/multiline)."""
+    monkeypatch.setattr(connection_module, "WANTED_CAPS",
+                        connection_module.WANTED_CAPS - {"draft/multiline"})
+    window = request.getfixturevalue("hosted")
     asked: list[int] = []
     monkeypatch.setattr(PasteConfirm, "ask", classmethod(
         lambda cls, parent, count: asked.append(count) or True))

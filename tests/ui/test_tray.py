@@ -20,30 +20,11 @@ from tests.ui.conftest import LoopClient
 MakeLoopClient = Callable[[int], LoopClient]
 
 
-@pytest.fixture
-def tray_messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """What the tray icon would hand the desktop's notification server."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QSystemTrayIcon, "showMessage",
-                        lambda self, title, body, *_rest: shown.append((title, body)))
-    return shown
-
-
-@pytest.fixture
-def tray(chatbox: ChatboxApp) -> AppTray:
-    """The desktop has a system tray."""
-    chatbox.desktop.tray.available = lambda: True
-    chatbox.desktop.tray.start()
-    assert chatbox.desktop.tray.shown
-    return chatbox.desktop.tray
-
-
 def guest(qtbot: QtBot, chatbox: ChatboxApp, make: MakeLoopClient) -> LoopClient:
     assert chatbox.server is not None
     raw = make(chatbox.server.port)
     raw.register(qtbot, "bob")
-    raw.send("JOIN #chatbox")
-    raw.wait_for(qtbot, lambda m: m.command == "366")
+    raw.join(qtbot)
     return raw
 
 
