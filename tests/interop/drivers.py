@@ -2,18 +2,21 @@
 
 External programs give no signal to wait on, so their files and screens are polled
 (:func:`wait_for`): short polls under a hard deadline, never a bare sleep. Each test file
-keeps its own client classes (their configs differ) and builds them on these pieces.
+keeps its own client classes (their configs differ) and builds them on these pieces; WeeChat's
+is shared (:class:`Weechat`), its server and options given by each test.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,9 +52,11 @@ def read_text(path: Path) -> str:
 
 def wait_for(
     probe: Callable[[], T | None], what: str, describe: Callable[[], str],
-    timeout: float = DEADLINE,
+    timeout: float = DEADLINE, poll: float = POLL,
 ) -> T:
-    """Poll ``probe`` until it returns a truthy value; fail with ``describe()`` at the deadline."""
+    """Poll ``probe`` until it returns a truthy value; fail with ``describe()`` at the deadline.
+
+    ``poll``: the pause between two probes, longer for a probe that costs."""
     deadline = time.monotonic() + timeout
     while True:
         result = probe()
@@ -59,7 +64,7 @@ def wait_for(
             return result
         if time.monotonic() >= deadline:
             pytest.fail(f"no {what} within {timeout} s; saw:\n{describe()}")
-        time.sleep(POLL)
+        time.sleep(poll)
 
 
 def wait_for_line(
@@ -121,3 +126,108 @@ class Tmux:
 
     def kill(self) -> None:
         self.run("kill-server", check=False)
+
+
+@dataclass
+class Weechat:
+    """``weechat-headless`` with a home of its own, connected to one server named ``chatbox``.
+
+    It runs in the foreground, its stdout (where ``/debug dump`` writes too) in
+    ``<home>/stdout.log``, and is typed at through its FIFO. Each buffer is logged to
+    ``<home>/logs/<buffer>.weechatlog`` (``irc.server.chatbox``, ``irc.chatbox.#room``,
+    ``core.weechat``), flushed at once (``logger.file.flush_delay 0``).
+    """
+
+    proc: subprocess.Popen[bytes]
+    home: Path
+
+    @classmethod
+    @contextlib.contextmanager
+    def run(cls, home: Path, address: str, options: dict[str, str], *, install: str,
+            before: tuple[str, ...] = ()) -> Iterator[Weechat]:
+        """Start it: the ``before`` commands, then ``/server add chatbox <address>`` with
+        ``irc.server.chatbox.<key> <value>`` for each option, then ``/connect chatbox``."""
+        weechat = require("weechat-headless", install)
+        commands = [
+            "/set irc.server_default.anti_flood_prio_high 0",  # else 2 s between lines
+            "/set irc.server_default.anti_flood_prio_low 0",  # the same for TAGMSG typing
+            "/set logger.file.flush_delay 0",  # else logs are written every 120 s
+            *before,
+            f"/server add chatbox {address}",
+            *(f"/set irc.server.chatbox.{key} {value}" for key, value in options.items()),
+            "/connect chatbox",
+        ]
+        home.mkdir(parents=True)
+        with (home / "stdout.log").open("wb") as out:
+            proc = subprocess.Popen(
+                [weechat, "--dir", str(home), "--stdout", "--run-command", "; ".join(commands)],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            )
+        try:
+            yield cls(proc, home)
+        finally:
+            proc.terminate()  # SIGTERM: WeeChat quits cleanly
+            try:
+                proc.wait(DEADLINE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(DEADLINE)
+
+    def buffer_log(self, buffer: str) -> str:
+        """The log of ``buffer`` (such as ``irc.chatbox.#room``) so far; fails if WeeChat
+        has ended."""
+        code = self.proc.poll()
+        assert code is None, f"weechat-headless exited with {code}: {self.home / 'stdout.log'}"
+        return read_text(self.home / "logs" / f"{buffer}.weechatlog")
+
+    def log(self) -> str:
+        """The server buffer's log so far (where SASL and the like are said)."""
+        return self.buffer_log("irc.server.chatbox")
+
+    def wait_for(self, *needles: str) -> str:
+        """Wait for a line of the server buffer's log holding every needle."""
+        return wait_for_line(self.log, *needles, where="WeeChat's server buffer log")
+
+    def wait_for_buffer(self, channel: str) -> None:
+        """Wait until WeeChat has opened ``channel``'s buffer: its log holds our own join.
+        (The server sees the JOIN before WeeChat reads the reply and opens the buffer; a
+        line sent to a buffer not there yet is lost.)"""
+        wait_for_line(lambda: self.buffer_log(f"irc.chatbox.{channel}"), channel,
+                      where=f"WeeChat's {channel} log")
+
+    def say(self, buffer: str, text: str) -> None:
+        """Send ``text`` to ``buffer`` (such as ``irc.chatbox.#room``) through the FIFO, as
+        if typed there and sent; a ``/command`` runs in that buffer."""
+        # The fifo plugin makes it while loading, before the startup commands run.
+        fifo = self.home / f"weechat_fifo_{self.proc.pid}"
+        assert fifo.exists(), f"no {fifo}; WeeChat said:\n{self.log()}"
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # WeeChat holds it open to read
+        try:
+            os.write(fd, f"{buffer} *{text}\n".encode())
+        finally:
+            os.close(fd)
+
+    def bar_item(self, name: str) -> str:
+        """What the bar item ``name`` (such as ``typing``) holds in the current window, colour
+        codes and all ("" when empty), as WeeChat built it to draw: read from a fresh
+        ``/debug dump`` (some 2 MB, written to its stdout). Headless, it builds its bars only
+        on a full redraw, asked for first; the dump may still come before that redraw and so
+        show the one before: poll (unhurried: ``wait_for(…, poll=1.0)``)."""
+        out = self.home / "stdout.log"
+        start = out.stat().st_size
+        self.say("core.weechat", "/window refresh")
+        self.say("core.weechat", "/debug dump")
+        end = "****** End of WeeChat dump ******"
+
+        def dump() -> str | None:
+            with out.open("rb") as file:
+                file.seek(start)
+                text = file.read().decode(errors="replace")
+            return text if end in text else None
+
+        text = wait_for(dump, "/debug dump", lambda: f"{out} from byte {start}",
+                        timeout=3 * DEADLINE)
+        found = re.search(rf"items_content\[\d+\]\[\d+\]: '(.*)' \(item: '\[?{re.escape(name)}\]?'",
+                          text)
+        assert found, f"no bar item {name!r} in the dump in {out} from byte {start}"
+        return "" if found[1] == "(null)" else found[1]

@@ -5,17 +5,16 @@ fingerprint; irssi 1.4.3 knows no SCRAM, so it logs in with PLAIN, which our ser
 TLS. Each login is checked from both ends: what the real client wrote in its log or on its
 screen, and what a raw client on the plain port sees of it (WHOIS 330 and 671, account tags).
 
-WeeChat runs in the foreground with ``--dir`` of its own and is typed at through its FIFO;
-irssi runs in a private tmux server. Neither gives a signal to wait on, so their files and
-screens are polled under a deadline. A missing client fails the test: CI installs both.
+WeeChat (tests/interop/drivers.py) runs in the foreground with ``--dir`` of its own, typed at
+through its FIFO; irssi runs in a private tmux server. Neither gives a signal to wait on, so
+their files and screens are polled under a deadline. A missing client fails the test: CI
+installs both.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from app.protocol.message import Message
 from tests.conftest import StartServer
-from tests.interop.drivers import DEADLINE, Tmux, read_text, require, wait_for_line
+from tests.interop.drivers import Tmux, Weechat, require, wait_for_line
 from tests.server.test_accounts import register_account
 from tests.support import Clients, IrcClient, ServerProcess
 
@@ -68,94 +67,31 @@ def _joined(nick: str) -> Callable[[Message], bool]:
 # WeeChat ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Weechat:
-    """``weechat-headless`` with a home of its own, connected to the server named ``chatbox``.
-
-    Logs: ``<home>/logs/irc.server.chatbox.weechatlog`` is the server buffer (the SASL
-    outcome), flushed at once (``logger.file.flush_delay 0``).
-    """
-
-    proc: subprocess.Popen[bytes]
-    home: Path
-
-    @classmethod
-    @contextlib.contextmanager
-    def run(cls, home: Path, server: ServerProcess, *, account: str, password: str,
-            nick: str) -> Iterator[Weechat]:
-        weechat = require("weechat-headless", INSTALL)
-        fingerprint = server.fingerprint.replace(":", "").lower()  # 3.8 wants bare hex
-        options = {
-            "ssl_fingerprint": fingerprint,
-            "sasl_mechanism": "scram-sha-256",
-            "sasl_username": account,
-            "sasl_password": password,
-            # A refused login leaves it connected without an account (default: reconnect).
-            "sasl_fail": "continue",
-            "nicks": nick,
-            "autojoin": CHANNEL,
-        }
-        commands = [
-            "/set irc.server_default.anti_flood_prio_high 0",  # else 2 s between lines
-            "/set logger.file.flush_delay 0",  # else logs are written every 120 s
-            f"/server add chatbox 127.0.0.1/{server.tls_port} -ssl",
-            *(f"/set irc.server.chatbox.{key} {value}" for key, value in options.items()),
-            "/connect chatbox",
-        ]
-        home.mkdir(parents=True)
-        with (home / "stdout.log").open("wb") as out:
-            proc = subprocess.Popen(
-                [weechat, "--dir", str(home), "--stdout", "--run-command", "; ".join(commands)],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            )
-        try:
-            yield cls(proc, home)
-        finally:
-            proc.terminate()  # SIGTERM: WeeChat quits cleanly
-            try:
-                proc.wait(DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(DEADLINE)
-
-    @property
-    def server_log(self) -> Path:
-        return self.home / "logs" / "irc.server.chatbox.weechatlog"
-
-    def log(self) -> str:
-        """The server buffer's log so far; fails if WeeChat has ended."""
-        code = self.proc.poll()
-        assert code is None, f"weechat-headless exited with {code}: {self.home / 'stdout.log'}"
-        return read_text(self.server_log)
-
-    def wait_for(self, *needles: str) -> str:
-        """Wait for a line of the server buffer's log holding every needle."""
-        return wait_for_line(self.log, *needles, where="WeeChat's server buffer log")
-
-    def wait_for_buffer(self, channel: str) -> None:
-        """Wait until WeeChat has opened ``channel``'s buffer: its log holds our own join.
-        (The server sees the JOIN before WeeChat reads the reply and opens the buffer; a
-        line sent to a buffer not there yet is lost.)"""
-        path = self.home / "logs" / f"irc.chatbox.{channel}.weechatlog"
-        wait_for_line(lambda: read_text(path), channel, where=f"WeeChat's {channel} log")
-
-    def say(self, buffer: str, text: str) -> None:
-        """Send ``text`` to ``buffer`` (such as ``irc.chatbox.#secure``) through the FIFO."""
-        # The fifo plugin makes it while loading, before the startup commands run.
-        fifo = self.home / f"weechat_fifo_{self.proc.pid}"
-        assert fifo.exists(), f"no {fifo}; WeeChat said:\n{self.log()}"
-        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # WeeChat holds it open to read
-        try:
-            os.write(fd, f"{buffer} *{text}\n".encode())
-        finally:
-            os.close(fd)
+@contextlib.contextmanager
+def _weechat(home: Path, server: ServerProcess, *, account: str, password: str,
+             nick: str) -> Iterator[Weechat]:
+    """WeeChat on the TLS port, pinning the certificate, logging in with SCRAM-SHA-256."""
+    fingerprint = server.fingerprint.replace(":", "").lower()  # 3.8 wants bare hex
+    options = {
+        "ssl_fingerprint": fingerprint,
+        "sasl_mechanism": "scram-sha-256",
+        "sasl_username": account,
+        "sasl_password": password,
+        # A refused login leaves it connected without an account (default: reconnect).
+        "sasl_fail": "continue",
+        "nicks": nick,
+        "autojoin": CHANNEL,
+    }
+    with Weechat.run(home, f"127.0.0.1/{server.tls_port} -ssl", options,
+                     install=INSTALL) as weechat:
+        yield weechat
 
 
 def test_weechat_logs_in_with_scram_over_tls(start_server: StartServer, tmp_path: Path) -> None:
     with (
         _secure_server(start_server, "weechat", "scram over tls") as (server, watcher),
-        Weechat.run(tmp_path / "weechat", server, account="weechat",
-                    password="scram over tls", nick="weechat") as weechat,
+        _weechat(tmp_path / "weechat", server, account="weechat",
+                  password="scram over tls", nick="weechat") as weechat,
     ):
         weechat.wait_for("gnutls: certificate fingerprint matches")
         weechat.wait_for("SASL authentication successful")
@@ -177,8 +113,8 @@ def test_weechat_with_a_wrong_password_is_refused_and_says_so(
 ) -> None:
     with (
         _secure_server(start_server, "weechat", "the right one") as (server, watcher),
-        Weechat.run(tmp_path / "weechat", server, account="weechat",
-                    password="a wrong one", nick="weechat") as weechat,
+        _weechat(tmp_path / "weechat", server, account="weechat",
+                  password="a wrong one", nick="weechat") as weechat,
     ):
         weechat.wait_for("SASL authentication failed")
         # sasl_fail continue: registered all the same, without an account; and on the
