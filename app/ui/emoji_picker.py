@@ -6,11 +6,12 @@ main emoji blocks beyond the grid.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import Counter
 
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -67,12 +68,30 @@ def _all_names() -> list[tuple[str, str]]:
 
 
 def search(words: str, limit: int = RESULTS_SHOWN) -> list[str]:
-    """The emoji whose name has every word of ``words``; the common ones first."""
+    """The emoji whose name has a word starting with each word of ``words`` ("cat" finds
+    "grinning cat face", not "multiplication x"); the common ones first."""
     wanted = words.lower().split()
     if not wanted:
         return list(COMMON)
-    hits = [e for e, name in _NAMES if all(word in name for word in wanted)]
+    hits = [e for e, name in _NAMES
+            if all(any(part.startswith(word) for part in name.split()) for word in wanted)]
     return hits[:limit]
+
+
+@functools.cache
+def _fonts() -> tuple[QFontMetrics, ...]:
+    return tuple(QFontMetrics(QFont(family)) for family in QFontDatabase.families())
+
+
+@functools.cache
+def _in_a_font(code: int) -> bool:
+    return any(metrics.inFontUcs4(code) for metrics in _fonts())
+
+
+def drawable(emoji: str) -> bool:
+    """Whether a font of this computer draws every character of ``emoji`` (variation
+    selectors and joiners aside): where none does, Qt would show an empty box."""
+    return all(_in_a_font(ord(c)) for c in emoji if c not in "\ufe0f\u200d")
 
 
 _NAMES = _all_names()
@@ -99,7 +118,7 @@ class EmojiPicker(QFrame):
         self.search_field.setClearButtonEnabled(True)
         self.search_field.textChanged.connect(self._on_search)
         self.search_field.returnPressed.connect(self._on_return)
-        self._recent = most_used(recent)
+        self._recent = [e for e in most_used(recent) if drawable(e)]
         self.recent_label = QLabel("Frequently used")
         self.recent_grid = QGridLayout()
         self.all_label = QLabel("Common")
@@ -160,7 +179,9 @@ class EmojiPicker(QFrame):
     @Slot(str)
     def _on_search(self, words: str) -> None:
         searching = bool(words.strip())
-        hits = search(words)
+        found = search(words, limit=len(_NAMES))
+        hits = [e for e in found if drawable(e)][:RESULTS_SHOWN]
+        hidden = 0 if searching else len(found) - len(hits)
         if searching:  # the ones used most, first
             hits = [e for e in self._recent if e in hits] + [
                 e for e in hits if e not in self._recent]
@@ -171,6 +192,9 @@ class EmojiPicker(QFrame):
             button.setVisible(not searching)
         self.all_label.setText("No emoji has that name" if not self._shown else
                                "Found" if searching else "Common")
+        if hidden:  # a computer without an emoji font: say why the grid is short
+            self.all_label.setText(f"Common ({hidden} more need an emoji font on this "
+                                   "computer)")
 
     @Slot()
     def _on_button(self) -> None:

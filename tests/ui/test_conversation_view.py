@@ -31,9 +31,17 @@ from app.client.models import (
     ReplyPreview,
     reaction_totals,
 )
+from app.ui import emoji_picker
 from app.ui.chat_window import ChatWindow
 from app.ui.controller import ChatboxApp
-from app.ui.emoji_picker import most_used, remember, search
+from app.ui.emoji_picker import (
+    EmojiPicker,
+    drawable,
+    emoji_name,
+    most_used,
+    remember,
+    search,
+)
 from app.ui.message_actions import DeleteConfirm
 from app.ui.message_extras import DELETED_TEXT, QUOTE_DELETED, QUOTE_UNKNOWN, quote_parts
 from app.ui.message_view import MessageView
@@ -204,12 +212,32 @@ def test_the_message_model_still_passes_the_model_tester(qtbot: QtBot, qtmodelte
 def test_the_picker_searches_names_and_puts_the_most_used_first() -> None:
     assert "👍" in search("thumbs")
     assert search("party") [:2] == ["🎉", "🥳"]
-    assert all("cat" in __import__("unicodedata").name(e[0]).lower() for e in search("cat"))
+    cats = search("cat")
+    assert cats and all(any(word.startswith("cat") for word in emoji_name(e).split())
+                        for e in cats)
+    assert "\u2716" not in cats  # HEAVY MULTIPLICATION X: "cat" is not a word of it
     assert search("no such emoji name") == []
     picks: list[str] = []
     for emoji in ["🎉", "👍", "👍", "🔥", "👍", "🎉"]:
         picks = remember(picks, emoji)
     assert most_used(picks) == ["👍", "🎉", "🔥"]
+
+
+def test_without_an_emoji_font_the_picker_shows_only_what_it_can_draw_and_says_so(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert drawable("A") and not drawable(chr(0x10FFFD))  # a private-use character
+    # a computer whose fonts stop at the Basic Multilingual Plane (DejaVu alone)
+    monkeypatch.setattr(emoji_picker, "_in_a_font", lambda code: code < 0x10000)
+    picker = EmojiPicker(["👍", "❤️"])
+    qtbot.addWidget(picker)
+    shown = picker.results()
+    assert shown and all(ord(e[0]) < 0x10000 for e in shown)
+    assert "❤️" in shown and "👍" not in shown and picker.recent() == ["❤️"]
+    hidden = sum(1 for e in emoji_picker.COMMON if ord(e[0]) >= 0x10000)
+    assert picker.all_label.text() == f"Common ({hidden} more need an emoji font on this computer)"
+    qtbot.keyClicks(picker.search_field, "cat face")
+    assert picker.results() == [] and picker.all_label.text() == "No emoji has that name"
 
 
 def test_the_hover_bar_shows_only_what_a_line_offers(qtbot: QtBot, view: MessageView) -> None:
