@@ -158,3 +158,24 @@ def test_taken_nick_gets_an_underscore(session: MakeSession) -> None:
     assert second.connection.state == "connected"
     said = [ln.text for ln in lines(second, SERVER_ROOM, "info")]
     assert "The nickname alice is taken; trying alice_." in said, said
+
+
+def test_on_a_server_without_the_extensions_nothing_modern_is_offered_and_lines_go_one_by_one(
+    qtbot: QtBot, session: MakeSession
+) -> None:
+    """ngircd has none of message-tags, draft/multiline, redaction or read markers: the
+    actions are absent, typing sends nothing, and three lines arrive as three messages."""
+    alice = session("alice", channels=(CHANNEL,))
+    bob = session("bob", channels=(CHANNEL,))
+    qtbot.waitUntil(lambda: len(shown_members(alice, CHANNEL)) == 2, timeout=WAIT_MS)
+    assert not {"message-tags", "draft/multiline"} & alice.connection.caps
+    for feature in ("reply", "react", "redact", "multiline"):
+        assert not alice.conversation.supports(feature), feature
+    alice.typing.typed(CHANNEL, "half a thought")  # no TAGMSG: ngircd would refuse it
+    alice.send_input("one\ntwo\nthree", CHANNEL)
+    qtbot.waitUntil(lambda: len(lines(bob, CHANNEL, "message")) >= 3, timeout=WAIT_MS)
+    assert [ln.text for ln in lines(bob, CHANNEL, "message")] == ["one", "two", "three"]
+    assert bob.typing.text(CHANNEL) == ""
+    server_lines = [ln.text for ln in lines(alice, SERVER_ROOM)]
+    assert not any("TAGMSG" in text or "Unknown command" in text for text in server_lines), \
+        server_lines
