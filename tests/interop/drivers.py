@@ -9,6 +9,7 @@ is shared (:class:`Weechat`), its server and options given by each test.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -21,6 +22,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from pytestqt.qtbot import QtBot
+
+from app.client.session import ChatSession
+from tests.client.conftest import SESSIONS
 
 DEADLINE = 10.0
 POLL = 0.05
@@ -231,3 +236,35 @@ class Weechat:
                           text)
         assert found, f"no bar item {name!r} in the dump in {out} from byte {start}"
         return "" if found[1] == "(null)" else found[1]
+
+
+def joined(chat: ChatSession, channel: str, *nicks: str) -> bool:
+    """``chat`` is in ``channel``, and so are ``nicks``."""
+    found = chat.rooms.get(channel)
+    return found is not None and found.joined and all(found.members.find(n) for n in nicks)
+
+
+@contextlib.contextmanager
+def chat_sessions(
+    qtbot: QtBot, host: str, port: int, wait_ms: int
+) -> Iterator[Callable[..., ChatSession]]:
+    """``make("alice", channels=(...))``: a ChatSession registered on ``host:port`` (a real
+    server of another process), in those channels; all of them quit at the end."""
+    made: list[ChatSession] = []
+
+    def make(nick: str, *, channels: tuple[str, ...] = ()) -> ChatSession:
+        chat = ChatSession()
+        made.append(chat)
+        SESSIONS.append(chat)  # kept for the whole run (see tests/client/conftest.py)
+        chat.autojoin = list(channels)
+        with qtbot.waitSignal(chat.connection.registered, timeout=wait_ms):
+            chat.connection.connect_to(host, port, nick)
+        for channel in channels:
+            qtbot.waitUntil(functools.partial(joined, chat, channel), timeout=wait_ms)
+        return chat
+
+    yield make
+    for chat in made:
+        if chat.connection.state != "disconnected":
+            with qtbot.waitSignal(chat.connection.disconnected, timeout=wait_ms):
+                chat.quit("test over")

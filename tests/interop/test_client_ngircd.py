@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from pytestqt.qtbot import QtBot
 from app.bench import servers
 from app.client.models import ChatLine, MemberModel, Room
 from app.client.session import SERVER_ROOM, ChatSession
-from tests.client.conftest import SESSIONS
+from tests.interop.drivers import chat_sessions
 
 pytestmark = pytest.mark.interop
 
@@ -50,28 +49,8 @@ def ngircd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Running
 @pytest.fixture
 def session(qtbot: QtBot, ngircd: servers.RunningServer) -> Iterator[MakeSession]:
     """``session("alice", channels=(...))``: a ChatSession registered on ngircd."""
-    made: list[ChatSession] = []
-
-    def make(nick: str, *, channels: tuple[str, ...] = ()) -> ChatSession:
-        chat = ChatSession()
-        made.append(chat)
-        SESSIONS.append(chat)  # kept for the whole run (see tests/client/conftest.py)
-        chat.autojoin = list(channels)
-        with qtbot.waitSignal(chat.connection.registered, timeout=WAIT_MS):
-            chat.connection.connect_to(ngircd.host, ngircd.port, nick)
-        for channel in channels:
-            qtbot.waitUntil(partial(room_open, chat, channel), timeout=WAIT_MS)
-        return chat
-
-    yield make
-    for chat in made:
-        if chat.connection.state != "disconnected":
-            with qtbot.waitSignal(chat.connection.disconnected, timeout=WAIT_MS):
-                chat.quit("test over")
-
-
-def room_open(chat: ChatSession, name: str) -> bool:
-    return chat.rooms.get(name) is not None
+    with chat_sessions(qtbot, ngircd.host, ngircd.port, WAIT_MS) as make:
+        yield make
 
 
 def room_of(chat: ChatSession, name: str) -> Room:

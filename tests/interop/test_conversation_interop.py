@@ -30,8 +30,7 @@ from pytestqt.qtbot import QtBot
 from app.client.lines import ChatLine
 from app.client.session import ChatSession
 from app.client.typing import THROTTLE_S
-from tests.client.conftest import SESSIONS
-from tests.interop.drivers import Weechat, read_text, wait_for
+from tests.interop.drivers import Weechat, chat_sessions, joined, read_text, wait_for
 from tests.interop.test_real_clients import CHANNEL as IRSSI_CHANNEL
 from tests.interop.test_real_clients import Irssi
 from tests.support import ServerProcess
@@ -51,29 +50,8 @@ MakeSession = Callable[..., ChatSession]
 @pytest.fixture
 def session(qtbot: QtBot, server: ServerProcess) -> Iterator[MakeSession]:
     """``session("alice", channels=(...))``: a ChatSession registered on ``server``."""
-    made: list[ChatSession] = []
-
-    def make(nick: str, *, channels: tuple[str, ...] = ()) -> ChatSession:
-        chat = ChatSession()
-        made.append(chat)
-        SESSIONS.append(chat)  # kept for the whole run (see tests/client/conftest.py)
-        chat.autojoin = list(channels)
-        with qtbot.waitSignal(chat.connection.registered, timeout=WAIT_MS):
-            chat.connection.connect_to("127.0.0.1", server.port, nick)
-        for channel in channels:
-            qtbot.waitUntil(partial(_joined, chat, channel), timeout=WAIT_MS)
-        return chat
-
-    yield make
-    for chat in made:
-        if chat.connection.state != "disconnected":
-            with qtbot.waitSignal(chat.connection.disconnected, timeout=WAIT_MS):
-                chat.quit("test over")
-
-
-def _joined(chat: ChatSession, channel: str, *nicks: str) -> bool:
-    found = chat.rooms.get(channel)
-    return found is not None and found.joined and all(found.members.find(n) for n in nicks)
+    with chat_sessions(qtbot, "127.0.0.1", server.port, WAIT_MS) as make:
+        yield make
 
 
 @contextlib.contextmanager
@@ -128,7 +106,7 @@ def test_weechat_typing_shows_in_a_chatbox_session_until_it_clears_its_input(
     frozen = alice.typing.clock()
     alice.typing.clock = lambda: frozen  # nobody's typing expires here: only "done" ends it
     with _weechat(tmp_path / "weechat", server, ROOM) as weechat:
-        qtbot.waitUntil(lambda: _joined(alice, ROOM, WEENICK), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: joined(alice, ROOM, WEENICK), timeout=WAIT_MS)
         buffer = f"irc.chatbox.{ROOM}"
         weechat.say(buffer, "/input insert hello from weechat")  # typed, not sent
         qtbot.waitUntil(lambda: alice.typing.text(ROOM) == f"{WEENICK} is typing…",
@@ -146,7 +124,7 @@ def test_chatbox_typing_shows_in_weechats_typing_bar_item_until_done(
 ) -> None:
     alice = session("alice", channels=(ROOM,))
     with _weechat(tmp_path / "weechat", server, ROOM) as weechat:
-        qtbot.waitUntil(lambda: _joined(alice, ROOM, WEENICK), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: joined(alice, ROOM, WEENICK), timeout=WAIT_MS)
         weechat.say(f"irc.chatbox.{ROOM}", f"/buffer irc.chatbox.{ROOM}")  # its bar is this one's
         assert alice.typing.enabled
         now = [alice.typing.clock()]  # moved by hand: no "paused" while WeeChat is looked at
@@ -193,7 +171,7 @@ def test_a_thirty_line_paste_arrives_as_thirty_lines_at_irssi_and_weechat(
         wait_for(lambda: f"Join to {channel} was synced" in irssi_log(), "irssi in the channel",
                  irssi.screen, timeout=WAIT_S)
         irssi.type(f"/window goto {channel}")  # shown, not only logged
-        qtbot.waitUntil(lambda: _joined(alice, channel, "irssibob", WEENICK), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: joined(alice, channel, "irssibob", WEENICK), timeout=WAIT_MS)
 
         alice.send_input("\n".join(PASTE), channel)
         mine = _messages(alice, channel)
