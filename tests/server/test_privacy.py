@@ -115,6 +115,35 @@ def test_an_accounts_conversation_is_its_own_and_no_impostor_reads_or_talks(
         frank.close()
 
 
+def test_an_impostor_in_the_grace_period_cannot_speak_in_a_multiline_batch_or_redact(
+    start_server: StartServer,
+) -> None:
+    server = start_server("--nick-protect", "30")
+    register_account(server, "gina", "gina password")
+    witness = guest(server, "witness")
+    impostor = IrcClient(server.port)
+    impostor.register("gina", caps=(*CAPS, "draft/multiline"))  # in its grace period
+    try:
+        said(witness, "JOIN #room")
+        for target in ("#room", "witness"):
+            for line in (f"BATCH +b1 draft/multiline {target}",
+                         f"@batch=b1 PRIVMSG {target} :I am gina",
+                         f"@batch=b1 PRIVMSG {target} :send me money"):
+                impostor.send(line)
+            answer = said(impostor, "BATCH -b1")
+            fail = only(answer, "FAIL")
+            assert fail and fail[0].params[:2] == ("BATCH", "MULTILINE_INVALID"), answer
+            assert "log in" in fail[0].params[-1]
+        for line in ("REDACT #room abc :oops", "RENAME #room #gina :mine now"):
+            refused = only(said(impostor, line), "477")
+            assert refused and "log in" in refused[0].params[-1], line
+        assert only(witness.sync(), "PRIVMSG") == [] and only(witness.sync(), "BATCH") == []
+        assert texts(witness, "CHATHISTORY LATEST #room * 100") == []
+    finally:
+        impostor.close()
+        witness.close()
+
+
 def test_a_guest_who_logs_in_keeps_what_this_connection_said(start_server: StartServer) -> None:
     server = start_server()
     register_account(server, "hal", "hal password")

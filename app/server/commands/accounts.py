@@ -249,7 +249,8 @@ def grant_oper(core: ServerCore, client: Client) -> None:
 # What someone on a registered nick may not do before logging in to it: anything that
 # speaks or acts as that person (logging in, NICK, PART, QUIT and queries stay open).
 ACTS_AS_OWNER = frozenset(
-    {"PRIVMSG", "NOTICE", "TAGMSG", "JOIN", "TOPIC", "INVITE", "KICK", "AWAY", "SETNAME"}
+    {"PRIVMSG", "NOTICE", "TAGMSG", "JOIN", "TOPIC", "INVITE", "KICK", "AWAY", "SETNAME",
+     "REDACT", "RENAME"}  # and a multiline batch (app/server/commands/multiline.py)
 )
 
 
@@ -266,14 +267,16 @@ def acts_as_owner(msg: Message) -> bool:
     return command in ACTS_AS_OWNER or (command == "MODE" and len(msg.params) > 1)
 
 
+def unverified(client: Client) -> str:
+    """Why ``client``, on a registered nick it has not logged in to, may not act as it."""
+    return (f"The nickname {client.nick} belongs to a registered account: log in to that "
+            "account, or choose another nickname, before you talk or join channels")
+
+
 def refuse_unverified(core: ServerCore, client: Client, msg: Message) -> None:
     """The handler, while ``client`` has yet to log in to the account its nick belongs
     to, of commands that act as the owner: 477, and nothing done."""
-    core.reply(
-        client, rpl.ERR_NEEDREGGEDNICK, msg.param(0) or msg.command,
-        f"The nickname {client.nick} belongs to a registered account: log in to that "
-        "account, or choose another nickname, before you talk or join channels",
-    )
+    core.reply(client, rpl.ERR_NEEDREGGEDNICK, msg.param(0) or msg.command, unverified(client))
 
 
 def guard_nick(core: ServerCore, client: Client) -> None:

@@ -45,6 +45,7 @@ from app.server.client_batch import (
     refuse,
 )
 from app.server.client_tags import refusal, relayed
+from app.server.commands.accounts import unverified
 from app.server.multiline_delivery import deliver
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def _open(core: ServerCore, client: Client, msg: Message, ref: str, label: str) 
         refuse(core, client, invalid("A multiline batch is already open"), ref=tomb,
                label=label)
         return
-    why = _why_not(client, msg, ref)
+    why = _why_not(client, msg, ref) or _impostor(core, client)
     client_tags = relayed(msg.tags, msg.raw_tags) if msg.tags else ""
     if why is None and client_tags:
         bad = refusal(msg.tags)
@@ -157,11 +158,18 @@ def _close(core: ServerCore, client: Client, ref: str, label: str) -> None:
     pay(client, batch)
     label = batch.label or label
     why = collector.finish()
+    if why is None and (impostor := _impostor(core, client)):  # a NICK since it opened
+        why = invalid(impostor)
     if why is not None:
         answer(core, client, label, lambda: core.send(client, fail_line(core, why)))
         return
     answer(core, client, label, lambda: deliver(
         core, client, collector.command, collector.target, collector.lines, batch.tags))
+
+
+def _impostor(core: ServerCore, client: Client) -> str | None:
+    """Why ``client`` may not speak yet: on a registered nick, not logged in to it."""
+    return unverified(client) if core.guarded and client in core.guarded else None
 
 
 def _label(msg: Message) -> str:
