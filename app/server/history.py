@@ -323,6 +323,8 @@ class HistoryStore:
             self._trim()
             return
         self._queue = []
+        if self.checkpoints is not None:
+            self.checkpoints.brake(self._db)
         if self._failing:
             self._failing = False
             lost = f"; {self._dropped} were dropped meanwhile" if self._dropped else ""
